@@ -25,6 +25,7 @@ __all__ = [
     "BitableError",
     "CodeInfo",
     "ConfigurationError",
+    "ConnectionFailedError",
     "DataNotReadyError",
     "ErrorClass",
     "FieldValueError",
@@ -36,11 +37,13 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
+    "ResponseDecodeError",
     "ServerError",
     "ServiceBusyError",
     "TransportError",
     "WriteConflictError",
     "error_for_code",
+    "error_for_status",
 ]
 
 
@@ -189,6 +192,22 @@ class TransportError(BitableError):
 
 class RequestTimeoutError(TransportError):
     """The request timed out on the client side; the outcome is unknown."""
+
+
+class ConnectionFailedError(TransportError):
+    """No connection could be made (DNS, refused, connect timeout): nothing was sent."""
+
+    @property
+    def outcome_unknown(self) -> bool:
+        # The request never left the client, so retrying cannot duplicate it.
+        return False
+
+
+class ResponseDecodeError(BitableError):
+    """A success response (``code == 0``) whose ``data`` does not match the expected type.
+
+    Not retried: the same request would get the same answer.
+    """
 
 
 class ServerError(BitableError):
@@ -475,6 +494,61 @@ def error_for_code(
     return exc(
         msg,
         code=code,
+        http_status=http_status,
+        log_id=log_id,
+        method=method,
+        path=path,
+        retry_after=retry_after,
+    )
+
+
+def error_for_status(
+    http_status: int,
+    msg: str,
+    *,
+    log_id: str | None = None,
+    method: str | None = None,
+    path: str | None = None,
+    retry_after: float | None = None,
+) -> BitableError:
+    """Build the exception for a response whose body carries no usable ``code``.
+
+    Used only when the body is not a JSON envelope (an HTML error page, a
+    truncated or empty body); errors.md says to fall back to the HTTP status
+    then.
+
+    Args:
+        http_status: the HTTP status of the response.
+        msg: a description of the unusable body (never the body itself).
+        log_id: the ``X-Tt-Logid`` header.
+        method: the request method.
+        path: the request path (no query string).
+        retry_after: seconds to wait, from ``x-ogw-ratelimit-reset``.
+
+    Returns:
+        :class:`ServerError` for 5xx, :class:`RateLimitError` for 429,
+        :class:`AuthError` for 401, :class:`PermissionDeniedError` for 403,
+        :class:`NotFoundError` for 404, :class:`BadRequestError` for other
+        4xx, and :class:`TransportError` otherwise (a 2xx body that could not
+        be read completely).
+    """
+    exc: type[BitableError]
+    if http_status >= 500:
+        exc = ServerError
+    elif http_status == 429:
+        exc = RateLimitError
+    elif http_status == 401:
+        exc = AuthError
+    elif http_status == 403:
+        exc = PermissionDeniedError
+    elif http_status == 404:
+        exc = NotFoundError
+    elif http_status >= 400:
+        exc = BadRequestError
+    else:
+        exc = TransportError
+    return exc(
+        msg,
         http_status=http_status,
         log_id=log_id,
         method=method,

@@ -1,0 +1,269 @@
+"""BitableClient: the one object a user creates.
+
+It owns (or borrows) the aiohttp session through the :class:`Transport`, the
+settings, and the token provider, and hands out cheap handles::
+
+    async with BitableClient("cli_xxx", secret) as client:
+        table = client.table("bascnXXXX", "tblXXXX")   # no I/O
+        data = await client.request("GET", "/open-apis/bitable/v1/apps/bascnXXXX")
+
+The app secret is given to the token provider and not kept on the client;
+no repr shows it or any token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from bitable_async._transport import ClientSession, QueryValue, Transport, TransportStats
+from bitable_async.auth.base import TokenProvider
+from bitable_async.config import ClientConfig, EndpointClass
+from bitable_async.errors import ConfigurationError
+from bitable_async.handles import AppHandle, TableHandle
+from bitable_async.retry import Clock, Sleep
+
+if TYPE_CHECKING:
+    from cache_backends import TokenCache
+
+__all__ = ["BitableClient"]
+
+T = TypeVar("T")
+
+
+class BitableClient:
+    """Async client of the Feishu / Lark Bitable open API.
+
+    Use it as an async context manager (or call :meth:`aclose`); the HTTP
+    session is opened on first use.
+
+    Args:
+        app_id: the app id (``cli_...``) of a self-built app.
+        app_secret: its secret; with ``app_id`` and no ``auth``, the client
+            builds :class:`~bitable_async.auth.TenantTokenAuth`.
+        base_url: ``"feishu"`` (https://open.feishu.cn), ``"lark"``
+            (https://open.larksuite.com) or any URL (e.g. the emulator's
+            ``http://127.0.0.1:8686``); overrides ``config.base_url``. When
+            ``None``, ``config.base_url`` is used (default ``"feishu"``).
+        auth: a token provider (e.g. :class:`~bitable_async.auth.MarketplaceAuth`)
+            instead of ``app_id``/``app_secret``. Without either, every call
+            must pass ``user_access_token``.
+        token_cache: the cache of the provider built from ``app_id``/``app_secret``
+            (e.g. :class:`cache_backends.redis.RedisTokenCache`); default an
+            in-memory cache of this client.
+        session: an ``aiohttp.ClientSession`` to use; the client leaves it open.
+        config: timeouts, connection limits, retry and rate-limit settings.
+        sleep: async sleep for retries and rate limiting (tests inject a fake).
+        clock: monotonic clock for retries and rate limiting (tests inject a fake).
+        rng: random source of the retry jitter (tests inject a seeded one).
+
+    Raises:
+        ConfigurationError: inconsistent credentials, or an invalid base URL.
+    """
+
+    def __init__(
+        self,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        *,
+        base_url: str | None = None,
+        auth: TokenProvider | None = None,
+        token_cache: TokenCache | None = None,
+        session: ClientSession | None = None,
+        config: ClientConfig | None = None,
+        sleep: Sleep | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        config = config or ClientConfig()
+        if base_url is not None:
+            config = dataclasses.replace(config, base_url=base_url)
+        if auth is not None:
+            if app_secret is not None:
+                raise ConfigurationError("pass either auth= or app_id/app_secret, not both")
+            if token_cache is not None:
+                raise ConfigurationError(
+                    "token_cache= applies only to the provider built from app_id/app_secret; "
+                    "give the cache to your auth provider instead"
+                )
+        elif app_id is not None or app_secret is not None:
+            if not app_id or not app_secret:
+                raise ConfigurationError("app_id and app_secret must be given together")
+            # Imported here: the providers are only needed on this path.
+            from bitable_async.auth import TenantTokenAuth
+
+            auth = TenantTokenAuth(app_id, app_secret, cache=token_cache)
+        elif token_cache is not None:
+            raise ConfigurationError("token_cache= needs app_id and app_secret")
+        self._app_id = app_id
+        self._config = config
+        self._auth = auth
+        self._transport = Transport(
+            config, session=session, auth=auth, sleep=sleep, clock=clock, rng=rng
+        )
+        if auth is not None:
+            auth.bind(self._transport.fetch_token)
+
+    def __repr__(self) -> str:
+        auth = type(self._auth).__name__ if self._auth is not None else None
+        return (
+            f"BitableClient(app_id={self._app_id!r}, base_url={self._config.base_url!r}, "
+            f"auth={auth})"
+        )
+
+    async def __aenter__(self) -> BitableClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session if the client created it (a lent session stays open)."""
+        await self._transport.aclose()
+
+    @property
+    def config(self) -> ClientConfig:
+        """The settings in force (``config.base_url`` is the resolved URL)."""
+        return self._config
+
+    @property
+    def auth(self) -> TokenProvider | None:
+        """The token provider, if any."""
+        return self._auth
+
+    @property
+    def transport(self) -> Transport:
+        """The transport: the typed request API used by the resource modules."""
+        return self._transport
+
+    @property
+    def stats(self) -> TransportStats:
+        """Counters: HTTP calls, retries, token fetches and replays, per endpoint class."""
+        return self._transport.stats
+
+    def app(self, app_token: str) -> AppHandle:
+        """A handle on one Bitable app; no I/O.
+
+        Args:
+            app_token: the app's token.
+
+        Returns:
+            The :class:`~bitable_async.handles.AppHandle`.
+
+        Raises:
+            ConfigurationError: ``app_token`` is empty or malformed.
+        """
+        return AppHandle(self, app_token)
+
+    def table(self, app_token: str, table_id: str) -> TableHandle:
+        """A handle on one table; no I/O.
+
+        Args:
+            app_token: the app's token.
+            table_id: the table's id.
+
+        Returns:
+            The :class:`~bitable_async.handles.TableHandle`.
+
+        Raises:
+            ConfigurationError: an identifier is empty or malformed.
+        """
+        return TableHandle(self, app_token, table_id)
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, QueryValue] | None = ...,
+        body: Any = ...,
+        response_type: type[T],
+        tenant_key: str | None = ...,
+        user_access_token: str | None = ...,
+        auth: bool = ...,
+        retry_unknown_outcome: bool = ...,
+        endpoint_class: EndpointClass | str | None = ...,
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, QueryValue] | None = ...,
+        body: Any = ...,
+        response_type: None = ...,
+        tenant_key: str | None = ...,
+        user_access_token: str | None = ...,
+        auth: bool = ...,
+        retry_unknown_outcome: bool = ...,
+        endpoint_class: EndpointClass | str | None = ...,
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, QueryValue] | None = None,
+        body: Any = None,
+        response_type: type[Any] | None = None,
+        tenant_key: str | None = None,
+        user_access_token: str | None = None,
+        auth: bool = True,
+        retry_unknown_outcome: bool = False,
+        endpoint_class: EndpointClass | str | None = None,
+    ) -> Any:
+        """Call any open API endpoint and return the envelope's ``data``.
+
+        The escape hatch for endpoints the SDK does not wrap (like the Go
+        SDK's ``client.Do``): same auth, retries, rate limits and error
+        mapping as every wrapped call.
+
+        Args:
+            method: ``GET``, ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
+            path: e.g. ``/open-apis/bitable/v1/apps/{app_token}/tables``
+                (``/open-apis`` is added when missing).
+            query: query parameters (booleans as ``true``/``false``, lists
+                as repeated keys, ``None`` omitted).
+            body: a JSON-encodable object or pre-encoded JSON bytes.
+            response_type: decode ``data`` into this type; ``None`` gives
+                plain dicts and lists.
+            tenant_key: the tenant of a marketplace app.
+            user_access_token: call as this user (never cached by the SDK).
+            auth: ``False`` sends no Authorization header.
+            retry_unknown_outcome: retry a write after a timeout / 5xx /
+                1255040 (only safe when the write is idempotent).
+            endpoint_class: ``"write"``, ``"read"`` or ``"list_records"`` to
+                apply the client-side rate limit.
+
+        Returns:
+            The response's ``data``.
+
+        Raises:
+            ConfigurationError: bad arguments, detected before sending.
+            BitableError: the mapped API, server or transport error.
+        """
+        response = await self._transport.request(
+            method,
+            path,
+            query=query,
+            body=body,
+            response_type=response_type,
+            tenant_key=tenant_key,
+            user_access_token=user_access_token,
+            auth=auth,
+            retry_unknown_outcome=retry_unknown_outcome,
+            endpoint_class=endpoint_class,
+        )
+        return response.data

@@ -1,0 +1,305 @@
+"""Send ONE logical batch: retries, the ``client_token`` rules, and bad-record isolation.
+
+Why each write kind is safe to retry:
+
+* **create** carries a UUIDv4 ``client_token`` that is reused on every retry of
+  the same batch, so a timeout after the server committed returns the first
+  result instead of inserting twice. 1255006 (token conflict) gets a fresh token
+  only while no attempt of the batch could have been committed; otherwise the
+  writer stops with :class:`OutcomeUnknownError` rather than risk duplicates.
+* **update** has no token but is idempotent by nature: writing the same cells
+  twice leaves the same row (a concurrent writer's change in between may be
+  overwritten again -- last writer wins either way).
+* **delete** has no token either. A retry after an unknown outcome may be
+  answered "record not found" (1254043) because the first attempt did delete.
+  The writer then asks which ids still exist: missing ids that were in the
+  possibly-committed batch count as deleted, the rest are deleted again.
+
+Batches are all-or-nothing on the server, so a batch rejected because of one
+record's value (1254060-1254072, unknown field name, missing record id, cell too
+large) was not applied at all; the writer bisects it -- each half a new batch
+with a new token -- until only the bad records fail. The halves are sent one
+after the other: this code runs inside the table's serial lane.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import (
+    BitableError,
+    DataNotReadyError,
+    IdempotencyError,
+    InternalServerError,
+    InvalidFieldValueError,
+    RateLimitError,
+    ServerError,
+    ServiceBusyError,
+    TransportError,
+    WriteConflictError,
+    code_info,
+)
+from .types import (
+    LeaseLostError,
+    OpKind,
+    OutcomeUnknownError,
+    RecordResult,
+    Sleep,
+    WriteExecutor,
+    WriterError,
+    WriteRetryPolicy,
+    WriteStats,
+)
+
+__all__ = ["BatchOutcome", "BatchSender", "Guard", "new_client_token"]
+
+Guard = Callable[[], Awaitable[None]]
+"""Called right before every request; raises :class:`LeaseLostError` to stop it."""
+
+#: Codes that blame one record of the batch rather than the whole request.
+_RECORD_CODES = frozenset(
+    {
+        1254006,  # WrongRecordId
+        1254043,  # RecordIdNotFound
+        1254045,  # FieldNameNotFound
+        1254027,  # UploadAttachNotAllowed
+        1254303,  # AttachPermNotAllow
+        1254130,  # TooLargeCell
+    }
+)
+_RECORD_NOT_FOUND = frozenset({1254006, 1254043})
+_TOKEN_CONFLICT = 1255006
+_TOO_MANY_IN_ONE_CALL = 1254104
+
+BatchOutcome = list["RecordResult | BaseException"]
+"""One entry per input item, in order: the server's record or the item's error."""
+
+
+def new_client_token() -> str:
+    """Return a fresh idempotency key (a random UUIDv4 string)."""
+    return str(uuid.uuid4())
+
+
+def _blames_one_record(exc: BaseException, kind: OpKind) -> bool:
+    if isinstance(exc, InvalidFieldValueError):
+        return True
+    if not isinstance(exc, BitableError) or exc.code not in _RECORD_CODES:
+        return False
+    # A create has no record id; "not found" there cannot be one row's fault.
+    return not (kind is OpKind.CREATE and exc.code in _RECORD_NOT_FOUND)
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, WriterError) or not isinstance(exc, BitableError):
+        return False
+    if isinstance(exc, ServiceBusyError):
+        return True
+    if isinstance(exc, (TransportError, ServerError)):
+        return True  # connection failures, timeouts, 5xx and unreadable bodies
+    info = code_info(exc.code)
+    if info is None:
+        return isinstance(exc, InternalServerError)  # unknown code on a 5xx
+    return info.retryable
+
+
+def _code_budget(exc: BaseException) -> int | None:
+    info = code_info(exc.code) if isinstance(exc, BitableError) else None
+    return None if info is None else info.retries
+
+
+@dataclass
+class BatchSender:
+    """Sends batches of one table through an executor, under a guard.
+
+    Args:
+        executor: the injected batch functions of the table.
+        policy: retry policy.
+        sleep: awaitable sleep used between attempts.
+        guard: awaited right before every request (lease/fence check).
+        isolate: bisect batches rejected because of one record.
+        rng: random source of the backoff jitter.
+    """
+
+    executor: WriteExecutor
+    policy: WriteRetryPolicy
+    sleep: Sleep
+    guard: Guard
+    isolate: bool = True
+    rng: random.Random = field(default_factory=random.Random)
+
+    async def send(self, kind: OpKind, items: Sequence[Any], stats: WriteStats) -> BatchOutcome:
+        """Send ``items`` as one batch (or several, if it must be split).
+
+        Args:
+            kind: create, update or delete.
+            items: encoded fields (create), ``(record_id, fields)`` (update) or
+                record ids (delete); at most one batch.
+            stats: counters to update.
+
+        Returns:
+            One result per item, in order: the record the server returned, or
+            the exception that item ended with.
+
+        Raises:
+            LeaseLostError: the lease was lost before a request; the batch was
+                not sent (or, if ``outcome_unknown``, maybe sent earlier).
+        """
+        if not items:
+            return []
+        outcome = await self._send(kind, list(items), stats)
+        stats.batches += 1
+        for r in outcome:
+            if isinstance(r, BaseException):
+                stats.records_failed += 1
+            else:
+                stats.records_written += 1
+        return outcome
+
+    async def _call(self, kind: OpKind, items: list[Any], token: str) -> Sequence[RecordResult]:
+        if kind is OpKind.CREATE:
+            return await self.executor.batch_create(items, client_token=token)
+        if kind is OpKind.UPDATE:
+            return await self.executor.batch_update(items)
+        return await self.executor.batch_delete(items)
+
+    async def _split(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
+        stats.splits += 1
+        mid = len(items) // 2
+        left = await self._send(kind, items[:mid], stats)
+        right = await self._send(kind, items[mid:], stats)
+        return left + right
+
+    async def _send(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
+        token = new_client_token()
+        maybe_committed = False
+        attempt = 0
+        not_ready_run = 0
+        per_code: dict[int | None, int] = {}
+        while True:
+            attempt += 1
+            try:
+                await self.guard()
+            except LeaseLostError as lost:
+                raise LeaseLostError(lost.msg, maybe_committed=maybe_committed) from lost
+            stats.requests += 1
+            if attempt > 1:
+                stats.retries += 1
+            try:
+                out = await self._call(kind, items, token)
+            except BaseException as exc:
+                if not isinstance(exc, Exception):
+                    raise  # cancellation and friends are not the batch's fault
+                error: Exception = exc
+            else:
+                if len(out) != len(items):
+                    err = WriterError(
+                        f"{kind.value}: the server returned {len(out)} records for "
+                        f"a batch of {len(items)}"
+                    )
+                    return [err] * len(items)
+                return list(out)
+
+            self._count(error, stats)
+            if isinstance(error, BitableError) and error.outcome_unknown:
+                maybe_committed = True
+            if isinstance(error, DataNotReadyError):
+                not_ready_run += 1
+            else:
+                not_ready_run = 0
+
+            # Delete retried after an unknown outcome and told "not found".
+            if (
+                kind is OpKind.DELETE
+                and maybe_committed
+                and isinstance(error, BitableError)
+                and error.code in _RECORD_NOT_FOUND
+            ):
+                return await self._settle_deletes(items, stats)
+
+            if _blames_one_record(error, kind) and self.isolate:
+                if len(items) == 1:
+                    return [error]
+                return await self._split(kind, items, stats)
+
+            if isinstance(error, BitableError) and error.code == _TOO_MANY_IN_ONE_CALL:
+                if len(items) > 1:
+                    return await self._split(kind, items, stats)
+                return [error]
+
+            if isinstance(error, IdempotencyError) and error.code == _TOKEN_CONFLICT:
+                if maybe_committed:
+                    unknown = OutcomeUnknownError(
+                        "client_token conflict (1255006) after an attempt with an unknown "
+                        "outcome; a new token could duplicate rows, so the batch was "
+                        "abandoned",
+                        cause=error,
+                    )
+                    return [unknown] * len(items)
+                if attempt < self.policy.max_attempts:
+                    token = new_client_token()
+                    stats.token_renewals += 1
+                    continue
+                return [error] * len(items)
+
+            if not _is_retryable(error):
+                return [error] * len(items)
+
+            seen = per_code.get(getattr(error, "code", None), 0) + 1
+            per_code[getattr(error, "code", None)] = seen
+            budget = _code_budget(error)
+            exhausted = attempt >= self.policy.max_attempts or (
+                budget is not None and seen > budget
+            )
+            if exhausted:
+                if maybe_committed:
+                    unknown = OutcomeUnknownError(
+                        f"{kind.value} batch of {len(items)} abandoned after {attempt} "
+                        "attempts; an attempt may have been applied",
+                        cause=error,
+                    )
+                    return [unknown] * len(items)
+                return [error] * len(items)
+
+            shrink = self.policy.shrink_after_not_ready
+            if shrink and not_ready_run >= shrink and len(items) > 1 and not maybe_committed:
+                return await self._split(kind, items, stats)
+
+            await self.sleep(self._delay(attempt, error))
+
+    async def _settle_deletes(self, ids: list[str], stats: WriteStats) -> BatchOutcome:
+        existing = await self.executor.existing_ids(ids)
+        still = [rid for rid in ids if rid in existing]
+        redo: dict[str, RecordResult | BaseException] = {}
+        if still:
+            for rid, res in zip(still, await self._send(OpKind.DELETE, still, stats), strict=True):
+                redo[rid] = res
+        out: BatchOutcome = []
+        for rid in ids:
+            if rid in redo:
+                out.append(redo[rid])
+            else:
+                # Gone after our possibly-committed attempt: that attempt deleted it.
+                out.append({"record_id": rid, "deleted": True})
+        return out
+
+    def _delay(self, attempt: int, error: BaseException) -> float:
+        ceiling = min(self.policy.cap, self.policy.base * (2 ** (attempt - 1)))
+        delay = self.rng.uniform(0, ceiling)
+        if isinstance(error, BitableError) and error.retry_after is not None:
+            delay = max(delay, min(error.retry_after, self.policy.cap))
+        return delay
+
+    @staticmethod
+    def _count(error: BaseException, stats: WriteStats) -> None:
+        if isinstance(error, WriteConflictError):
+            stats.conflicts += 1
+        elif isinstance(error, DataNotReadyError):
+            stats.not_ready += 1
+        elif isinstance(error, RateLimitError):
+            stats.rate_limited += 1
+        if isinstance(error, BitableError) and error.outcome_unknown:
+            stats.unknown_outcomes += 1

@@ -143,6 +143,9 @@ class TokenManager:
         # key -> epoch time until which a token fetched with a lifetime <= margin counts
         # as fresh (otherwise every call would refetch it).
         self._hold: dict[str, float] = {}
+        # Fetch attempts per key, and the error of the last one if it failed.
+        self._attempts: dict[str, int] = {}
+        self._failure: dict[str, Exception] = {}
 
     async def read(self, key: str) -> tuple[bytes, CachedToken] | None:
         """Read and decode ``key`` (``None`` when absent or undecodable)."""
@@ -190,10 +193,16 @@ class TokenManager:
         if lock.locked() and self._usable(stale):
             assert stale is not None
             return stale.token  # a refresh is in flight; the old token is still valid
+        attempts_seen = self._attempts.get(key, 0)
         async with lock:
             cur = await self.read(key)
             if cur is not None and self._fresh(key, cur[1], self._clock()):
                 return cur[1].token
+            failure = self._failure.get(key)
+            if failure is not None and self._attempts.get(key, 0) != attempts_seen:
+                # The fetch we queued behind failed: share its error instead of
+                # sending one more doomed request per waiting coroutine.
+                raise failure
             return await self._refresh(key, fetch, cur[1] if cur is not None else None)
 
     def _usable(self, tok: CachedToken | None) -> bool:
@@ -232,7 +241,13 @@ class TokenManager:
 
     async def _fetch_store(self, key: str, fetch: Callable[[], Awaitable[FetchResult]]) -> str:
         logger.debug("fetching token %r", key)
-        token, lifetime = await fetch()
+        self._attempts[key] = self._attempts.get(key, 0) + 1
+        self._failure.pop(key, None)
+        try:
+            token, lifetime = await fetch()
+        except Exception as exc:
+            self._failure[key] = exc
+            raise
         now = self._clock()
         entry = CachedToken(token=token, expires_at=now + lifetime)
         if lifetime <= self.refresh_margin:

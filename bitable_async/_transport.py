@@ -50,7 +50,7 @@ from bitable_async._wire import (
     parse_reset,
 )
 from bitable_async.auth.base import TokenProvider
-from bitable_async.config import ClientConfig, EndpointClass
+from bitable_async.config import ClientConfig, EndpointClass, RetryConfig
 from bitable_async.errors import (
     TOKEN_INVALID_CODES,
     APIError,
@@ -276,6 +276,7 @@ class Transport:
         user_access_token: str | None = ...,
         auth: bool = ...,
         retry_unknown_outcome: bool = ...,
+        retry: RetryConfig | None = ...,
         endpoint_class: EndpointClass | str | None = ...,
     ) -> Response[T]: ...
 
@@ -292,6 +293,7 @@ class Transport:
         user_access_token: str | None = ...,
         auth: bool = ...,
         retry_unknown_outcome: bool = ...,
+        retry: RetryConfig | None = ...,
         endpoint_class: EndpointClass | str | None = ...,
     ) -> Response[Any]: ...
 
@@ -307,6 +309,7 @@ class Transport:
         user_access_token: str | None = None,
         auth: bool = True,
         retry_unknown_outcome: bool = False,
+        retry: RetryConfig | None = None,
         endpoint_class: EndpointClass | str | None = None,
     ) -> Response[Any]:
         """Send one API request, with auth, rate limiting and retries.
@@ -330,6 +333,8 @@ class Transport:
                 error whose outcome is unknown (5xx, timeouts, 1255040 ...).
                 Writes with a ``client_token`` query parameter are retried
                 that way automatically.
+            retry: override the client's retry policy for this request only
+                (e.g. ``RetryConfig(enabled=False)`` when the caller owns the retry loop).
             endpoint_class: the rate-limit class; ``None`` skips the limiter.
 
         Returns:
@@ -413,7 +418,7 @@ class Transport:
 
         return await retry_call(
             attempt,
-            config=self._config.retry,
+            config=self._config.retry if retry is None else retry,
             sleep=self._sleep,
             clock=self._clock,
             rng=self._rng,

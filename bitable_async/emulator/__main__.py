@@ -1,0 +1,102 @@
+"""``python -m bitable_async.emulator``: run a local Bitable emulator.
+
+Prints the base URL and the credentials (local test values) and serves until
+interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from .config import AppCredential, EmulatorConfig, FaultConfig, demo_seed, load_seed_file
+from .server import Emulator
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line.
+
+    Args:
+        argv: arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        the parsed namespace.
+    """
+    p = argparse.ArgumentParser(prog="python -m bitable_async.emulator",
+                                description="Local Feishu/Lark Bitable emulator.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8686, help="0 = a free port")
+    p.add_argument("--seed-file", help="JSON file with apps and bases (see README)")
+    p.add_argument("--app-id", help="self-built app ID (default cli_emulator0001)")
+    p.add_argument("--app-secret", help="its app secret")
+    p.add_argument("--token-ttl", type=int, default=7200)
+    p.add_argument("--service-time", type=float, default=0.0,
+                   help="seconds each table write is in progress")
+    p.add_argument("--service-time-per-record", type=float, default=0.0)
+    p.add_argument("--read-conflicts", action="store_true",
+                   help="a read during a write on the table gets 1254607")
+    p.add_argument("--no-rate-limits", action="store_true")
+    p.add_argument("--fault-seed", type=int, default=0)
+    p.add_argument("--p-5xx", type=float, default=0.0)
+    p.add_argument("--p-not-ready", type=float, default=0.0)
+    p.add_argument("--p-html-502", type=float, default=0.0)
+    p.add_argument("--p-drop", type=float, default=0.0,
+                   help="probability of dropping the response after the write committed")
+    p.add_argument("--latency", type=float, default=0.0)
+    p.add_argument("--faults-writes-only", action="store_true")
+    p.add_argument("--json", action="store_true", help="print one JSON line when ready")
+    return p.parse_args(argv)
+
+
+def build_config(args: argparse.Namespace) -> EmulatorConfig:
+    """Turn parsed arguments into an ``EmulatorConfig``."""
+    config = EmulatorConfig(
+        host=args.host, port=args.port, token_ttl=args.token_ttl,
+        write_service_time=args.service_time,
+        write_service_time_per_record=args.service_time_per_record,
+        read_conflicts=args.read_conflicts, rate_limits_enabled=not args.no_rate_limits,
+        faults=FaultConfig(seed=args.fault_seed, p_5xx=args.p_5xx, p_not_ready=args.p_not_ready,
+                           p_html_502=args.p_html_502, p_drop_after_commit=args.p_drop,
+                           latency=args.latency, writes_only=args.faults_writes_only),
+    )
+    if args.seed_file:
+        creds, bases = load_seed_file(args.seed_file)
+        if creds:
+            config.apps = creds
+        config.seed_apps = bases
+    if args.app_id and args.app_secret:
+        config.apps = [AppCredential(args.app_id, args.app_secret), *config.apps]
+    if not config.seed_apps:
+        config.seed_apps = [demo_seed()]
+    return config
+
+
+async def serve(config: EmulatorConfig, as_json: bool) -> None:
+    """Start the emulator, print how to reach it, and serve forever."""
+    async with Emulator(config) as emu:
+        info = {"base_url": emu.base_url, "app_id": emu.app_id, "app_secret": emu.app_secret,
+                "app_token": emu.app_token, "table_id": emu.table_id}
+        if as_json:
+            print(json.dumps(info), flush=True)
+        else:
+            print(f"Bitable emulator listening on {emu.base_url}", flush=True)
+            for key, value in info.items():
+                print(f"  {key:<10} {value}", flush=True)
+            print("  stats      GET /__emulator/stats   (Ctrl+C to stop)", flush=True)
+        await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = parse_args(argv)
+    try:
+        asyncio.run(serve(build_config(args), args.json))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""In-memory state of the emulator: bases, tables, fields, views, records, roles.
+
+Cells are stored in a canonical form keyed by field ID (see ``cells.py``), so
+renaming a field keeps its data. Lookups raise ``ApiError`` with the documented
+not-found codes.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import errors as E
+from .errors import ApiError
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+class IdFactory:
+    """Generate unique, reproducible IDs like ``recXXXXXXXXXX``.
+
+    Args:
+        seed: seed of the underlying ``random.Random``.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+        self._seen: set[str] = set()
+
+    def new(self, prefix: str, length: int) -> str:
+        """Return a fresh ID.
+
+        Args:
+            prefix: e.g. ``"rec"``.
+            length: number of random characters after the prefix.
+
+        Returns:
+            an ID never returned before by this factory.
+        """
+        while True:
+            value = prefix + "".join(self._rng.choice(_ALPHABET) for _ in range(length))
+            if value not in self._seen:
+                self._seen.add(value)
+                return value
+
+    def reserve(self, value: str) -> None:
+        """Mark a caller-chosen ID as used.
+
+        Args:
+            value: the ID.
+        """
+        self._seen.add(value)
+
+
+@dataclass
+class FieldDef:
+    """One column of a table."""
+
+    field_id: str
+    name: str
+    type: int
+    property: dict[str, Any] | None = None
+    description: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the field object of the API (``field_id, field_name, type, property``)."""
+        return {
+            "field_id": self.field_id,
+            "field_name": self.name,
+            "type": self.type,
+            "property": self.property,
+        }
+
+
+@dataclass
+class ViewDef:
+    """One view of a table (forms are views of type ``form``)."""
+
+    view_id: str
+    name: str
+    view_type: str
+    property: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FormState:
+    """Settings of a form view and per-question overrides."""
+
+    name: str
+    description: str = ""
+    shared: bool = False
+    shared_limit: str = "off"
+    submit_limit_once: bool = False
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RecordState:
+    """One row: canonical cells keyed by field ID plus automatic metadata."""
+
+    record_id: str
+    cells: dict[str, Any]
+    created_time: int
+    modified_time: int
+    created_by: str
+    modified_by: str
+    serial: int
+
+
+@dataclass
+class TableState:
+    """A data table."""
+
+    table_id: str
+    name: str
+    revision: int = 1
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    views: dict[str, ViewDef] = field(default_factory=dict)
+    forms: dict[str, FormState] = field(default_factory=dict)
+    records: dict[str, RecordState] = field(default_factory=dict)
+    serial_counter: int = 0
+
+    def field_by_name(self, name: str) -> FieldDef | None:
+        """Return the field with this exact name, or None."""
+        for f in self.fields.values():
+            if f.name == name:
+                return f
+        return None
+
+    def field_types(self) -> dict[str, int]:
+        """Return field name -> type ID."""
+        return {f.name: f.type for f in self.fields.values()}
+
+    def primary_field(self) -> FieldDef | None:
+        """Return the first (index) field, or None for a table without fields."""
+        return next(iter(self.fields.values()), None)
+
+    def field(self, field_id: str) -> FieldDef:
+        """Return a field by ID.
+
+        Raises:
+            ApiError: 1254044 when it does not exist.
+        """
+        found = self.fields.get(field_id)
+        if found is None:
+            raise ApiError(E.FIELD_NOT_FOUND, f"field {field_id!r} not found")
+        return found
+
+    def view(self, view_id: str) -> ViewDef:
+        """Return a view by ID.
+
+        Raises:
+            ApiError: 1254042 when it does not exist.
+        """
+        found = self.views.get(view_id)
+        if found is None:
+            raise ApiError(E.VIEW_NOT_FOUND, f"view {view_id!r} not found")
+        return found
+
+    def record(self, record_id: str) -> RecordState:
+        """Return a record by ID.
+
+        Raises:
+            ApiError: 1254043 when it does not exist.
+        """
+        found = self.records.get(record_id)
+        if found is None:
+            raise ApiError(E.RECORD_NOT_FOUND, f"record {record_id!r} not found")
+        return found
+
+
+@dataclass
+class RoleState:
+    """A custom role (advanced permissions) and its members."""
+
+    role_id: str
+    role_name: str
+    table_roles: list[dict[str, Any]]
+    block_roles: list[dict[str, Any]]
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class BaseApp:
+    """A Bitable document ("app" in the API)."""
+
+    app_token: str
+    name: str
+    revision: int = 1
+    is_advanced: bool = False
+    tables: dict[str, TableState] = field(default_factory=dict)
+    dashboards: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, RoleState] = field(default_factory=dict)
+
+    def table(self, table_id: str) -> TableState:
+        """Return a table by ID.
+
+        Raises:
+            ApiError: 1254041 when it does not exist.
+        """
+        found = self.tables.get(table_id)
+        if found is None:
+            raise ApiError(E.TABLE_NOT_FOUND, f"table {table_id!r} not found")
+        return found
+
+    def find_table(self, table_id: str) -> TableState | None:
+        """Return a table by ID or None."""
+        return self.tables.get(table_id)
+
+
+@dataclass
+class MediaFile:
+    """An uploaded Drive media file."""
+
+    file_token: str
+    name: str
+    size: int
+    mime: str
+    data: bytes
+    parent_node: str
+
+
+@dataclass
+class EmulatorState:
+    """Everything the emulator stores."""
+
+    ids: IdFactory
+    apps: dict[str, BaseApp] = field(default_factory=dict)
+    media: dict[str, MediaFile] = field(default_factory=dict)
+    apaas: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    idempotency: dict[tuple[str, ...], tuple[bytes, dict[str, Any]]] = field(default_factory=dict)
+
+    def app(self, app_token: str) -> BaseApp:
+        """Return a base by token.
+
+        Raises:
+            ApiError: 1254040 when it does not exist.
+        """
+        found = self.apps.get(app_token)
+        if found is None:
+            raise ApiError(E.BASE_NOT_FOUND, f"app_token {app_token!r} not found")
+        return found
+
+    def table(self, app_token: str, table_id: str) -> TableState:
+        """Return a table of a base.
+
+        Raises:
+            ApiError: 1254040 / 1254041 when the base / table does not exist.
+        """
+        return self.app(app_token).table(table_id)

@@ -1,0 +1,202 @@
+"""The ``Runtime``: one emulator's state and services, plus request helpers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import secrets
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from . import errors as E
+from .auth import TokenStore
+from .cells import WriteContext
+from .config import EmulatorConfig
+from .endpoints import PAGE_CAPS, Endpoint
+from .errors import ApiError
+from .faults import FaultInjector
+from .gate import TableGates
+from .model import BaseApp, EmulatorState, IdFactory
+from .ratelimit import RateLimiter
+from .shapes import Mode, ReadContext
+from .stats import Stats
+
+
+class Runtime:
+    """Everything one emulator instance owns.
+
+    Args:
+        config: the configuration (kept by reference; knobs may be changed at runtime).
+    """
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.state = EmulatorState(IdFactory(config.id_seed))
+        self.tokens = TokenStore(config.apps, config.clock, config.token_ttl,
+                                 config.token_renew_window)
+        self.stats = Stats()
+        self.limiter = RateLimiter(config.clock)
+        self.faults = FaultInjector(config.faults)
+        self.gates = TableGates()
+        self._seq = itertools.count(1)
+
+    def next_seq(self) -> int:
+        """Return the next request sequence number."""
+        return next(self._seq)
+
+    def now_ms(self) -> int:
+        """Return the clock as integer milliseconds."""
+        return int(self.config.clock() * 1000)
+
+    def limits_for(self, ep: Endpoint) -> list[tuple[int, float]]:
+        """Return the ``(calls, window)`` caps of an endpoint."""
+        qps = self.config.qps_overrides.get(ep.name)
+        if qps is None:
+            qps = ep.qps or (self.config.default_write_qps if ep.is_write
+                             else self.config.default_read_qps)
+        limits = [(qps, 1.0)]
+        if ep.qpm:
+            limits.append((ep.qpm, 60.0))
+        return limits
+
+    def write_context(self, base: BaseApp) -> WriteContext:
+        """Return the context for validating writes into ``base``."""
+        return WriteContext(base, self.state.media, self.config.duplex_link_writable,
+                            self.config.strict_attachments)
+
+    def read_context(self, request: web.Request, base: BaseApp, mode: Mode,
+                     **kwargs: Any) -> ReadContext:
+        """Return the context for rendering records of ``base``."""
+        return ReadContext(mode=mode, base=base, base_url=base_url(request),
+                           users=self.config.users,
+                           numbers_as_strings=self.config.numbers_as_strings_on_list, **kwargs)
+
+
+RT: web.AppKey[Runtime] = web.AppKey("bitable_emulator_runtime", Runtime)
+
+
+def runtime(request: web.Request) -> Runtime:
+    """Return the runtime of the application serving ``request``."""
+    return request.app[RT]
+
+
+def base_url(request: web.Request) -> str:
+    """Return ``scheme://host:port`` as the client addressed it."""
+    return f"{request.scheme}://{request.host}"
+
+
+def new_logid() -> str:
+    """Return a fresh log ID like the ``X-Tt-Logid`` header of the real service."""
+    return "2024" + secrets.token_hex(14).upper()
+
+
+async def body_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
+    """Decode the JSON object body of a request.
+
+    Args:
+        request: the request.
+        required: when False an empty body yields ``{}``.
+
+    Returns:
+        the decoded object.
+
+    Raises:
+        ApiError: 1254000 for malformed JSON, 1254001 when it is not an object.
+    """
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise ApiError(E.WRONG_BODY, "request body is empty")
+        return {}
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise ApiError(E.WRONG_JSON, "request body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ApiError(E.WRONG_BODY, "request body must be a JSON object")
+    return value
+
+
+def query_bool(request: web.Request, name: str) -> bool:
+    """Return a boolean query parameter (``true`` / ``1``)."""
+    return request.query.get(name, "").lower() in ("true", "1")
+
+
+def encode_page_token(offset: int) -> str:
+    """Return an opaque page token for an offset."""
+    return "pt" + base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str | None) -> int:
+    """Return the offset of a page token (0 when absent).
+
+    Raises:
+        ApiError: 1254030 when the token was not issued by the emulator.
+    """
+    if not token:
+        return 0
+    try:
+        raw = token[2:] + "=" * (-len(token[2:]) % 4)
+        text = base64.urlsafe_b64decode(raw.encode()).decode()
+        if not token.startswith("pt") or not text.startswith("o"):
+            raise ValueError(token)
+        return int(text[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(E.INVALID_PAGE_TOKEN, "page_token is invalid") from None
+
+
+def page_params(rt: Runtime, endpoint: str, size: Any, token: Any,
+                default: int = 20) -> tuple[int, int]:
+    """Validate ``page_size`` / ``page_token`` and clamp the size to the endpoint's cap.
+
+    Args:
+        rt: runtime (for cap overrides).
+        endpoint: endpoint name.
+        size: page_size as sent (str, int or None).
+        token: page_token as sent.
+        default: page size when absent.
+
+    Returns:
+        (page_size, offset).
+
+    Raises:
+        ApiError: 1254011 for a page size <= 0 or not a number, 1254030 for a bad token.
+    """
+    if size is None or size == "":
+        n = default
+    else:
+        try:
+            n = int(size)
+        except (TypeError, ValueError):
+            raise ApiError(E.PAGE_SIZE_INVALID, "Page size must greater than 0.") from None
+        if n <= 0:
+            raise ApiError(E.PAGE_SIZE_INVALID, "Page size must greater than 0.")
+    cap = rt.config.page_size_caps.get(endpoint, PAGE_CAPS.get(endpoint, 500))
+    return min(n, cap), decode_page_token(token if isinstance(token, str) else None)
+
+
+def page_of(items: list[Any], size: int, offset: int, key: str = "items",
+            total: bool = True) -> dict[str, Any]:
+    """Slice a list into the documented page shape.
+
+    Args:
+        items: every matching item.
+        size: page size.
+        offset: start offset.
+        key: name of the list key (``items`` or ``dashboards``).
+        total: include ``total``.
+
+    Returns:
+        ``{key, has_more, page_token?, total?}``; ``page_token`` only when ``has_more``.
+    """
+    chunk = items[offset:offset + size]
+    has_more = offset + size < len(items)
+    out: dict[str, Any] = {key: chunk, "has_more": has_more}
+    if has_more:
+        out["page_token"] = encode_page_token(offset + size)
+    if total:
+        out["total"] = len(items)
+    return out

@@ -94,6 +94,12 @@ class _L1Entry:
     check_after: float  # after this, re-read Redis when it is reachable
 
 
+class _PendingRead:
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.value: bytes | None = None
+
+
 class RedisTokenCache:
     """A :class:`cache_backends.TokenCache` on Redis, with L1 and a refresh lease.
 
@@ -136,6 +142,8 @@ class RedisTokenCache:
         self._sleep = sleep
         self._clock = clock
         self._l1: dict[str, _L1Entry] = {}
+        self._reads: dict[str, _PendingRead] = {}
+        self._writes = 0  # bumped by every local write; guards L1 against older reads
         self._down = False
         self._retry_at = 0.0
         self._compare_delete = redis.register_script(_COMPARE_DELETE)
@@ -211,7 +219,23 @@ class RedisTokenCache:
             return entry.value
         if not self._usable():
             return None
+        # Coalesce: however many coroutines miss L1 at once, one Redis read per key
+        # (a cold start of 1,000 requests must not open 1,000 connections).
+        pending = self._reads.get(key)
+        if pending is not None:
+            await pending.done.wait()
+            return pending.value
+        read = self._reads[key] = _PendingRead()
+        try:
+            read.value = await self._read_redis(key, entry)
+        finally:
+            del self._reads[key]
+            read.done.set()
+        return read.value
+
+    async def _read_redis(self, key: str, entry: _L1Entry | None) -> bytes | None:
         rkey = self.redis_key(key)
+        writes_before = self._writes
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.get(rkey)
@@ -221,6 +245,10 @@ class RedisTokenCache:
             self._failed(exc)
             return entry.value if entry is not None else None
         self._ok()
+        if self._writes != writes_before:
+            # A local write landed while we read: it is newer than what we read.
+            current = self._l1.get(key)
+            return current.value if current is not None else None
         value = _as_bytes(raw)
         if value is None:
             self._l1.pop(key, None)
@@ -242,6 +270,7 @@ class RedisTokenCache:
             await self.delete(key)
             return
         now = self._clock()
+        self._writes += 1
         self._l1[key] = _L1Entry(value, now + ttl_seconds, now + min(ttl_seconds, self._l1_ttl))
         if not self._usable():
             return
@@ -258,6 +287,7 @@ class RedisTokenCache:
         Args:
             key: a key built by :func:`cache_backends.cache_key`.
         """
+        self._writes += 1
         self._l1.pop(key, None)
         if not self._usable():
             return
@@ -281,6 +311,7 @@ class RedisTokenCache:
         entry = self._l1.get(key)
         local = entry is not None and entry.value == expected
         if local:
+            self._writes += 1
             del self._l1[key]
         if not self._usable():
             return local

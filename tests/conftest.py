@@ -18,10 +18,16 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 
+import anyio
+import anyio.lowlevel
 import pytest
 import pytest_asyncio
 import redis
 import redis.asyncio as aioredis
+
+from cache_backends import TokenCache
+from cache_backends.memory import MemoryTokenCache
+from cache_backends.redis import RedisTokenCache
 
 
 def no_redis(reason: str) -> None:
@@ -158,3 +164,31 @@ def redis_server_factory() -> Iterator[Callable[[], RedisServer]]:
     for server in servers:
         server.stop()
         shutil.rmtree(server.workdir, ignore_errors=True)
+
+
+async def _instant_sleep(_seconds: float) -> None:
+    await anyio.lowlevel.checkpoint()  # lease polls yield to the loop but take no wall time
+
+
+@pytest_asyncio.fixture(params=["memory", "redis"])
+async def cache_factory(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], TokenCache]]:
+    """Makes token caches that share one store, once per backend (memory, Redis).
+
+    Memory: the same instance every time. Redis: a new ``RedisTokenCache`` each
+    time (as another process would build) on the same server and prefix.
+    """
+    if request.param == "memory":
+        shared = MemoryTokenCache()
+        yield lambda: shared
+        return
+    # Sync fixtures only: an async fixture cannot be requested dynamically.
+    url: str = request.getfixturevalue("redis_url")
+    prefix: str = request.getfixturevalue("redis_prefix")
+    client = aioredis.Redis.from_url(url)
+    try:
+        yield lambda: RedisTokenCache(client, prefix, sleep=_instant_sleep)
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()

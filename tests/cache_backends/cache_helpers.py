@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import anyio
+import anyio.lowlevel
 
 
 class FakeClock:
@@ -29,4 +30,4 @@ class FakeSleep:
         self.calls.append(seconds)
         if self.clock is not None:
             self.clock.advance(seconds)
-        await anyio.sleep(0)  # yield, so whoever we wait for can run
+        await anyio.lowlevel.checkpoint()  # yield, so whoever we wait for can run

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
+from typing import Any
 
 import anyio
 import pytest
 import redis.asyncio as aioredis
+from cache_helpers import FakeClock, FakeSleep
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from cache_helpers import FakeClock, FakeSleep
 
 from cache_backends import LOCAL_LEASE, cache_key
 from cache_backends.redis import RedisTokenCache
@@ -108,7 +110,8 @@ async def test_refresh_lease_is_exclusive_and_released_by_owner_only(
     assert await two.acquire_lease(KEY, 30) is None
     await one.release_lease(KEY, lease)
     lease2 = await two.acquire_lease(KEY, 30)
-    assert lease2 and lease2 != lease
+    assert lease2
+    assert lease2 != lease
     # the lease does not disturb the token key itself
     assert await one.get(KEY) is None
 
@@ -165,12 +168,17 @@ async def test_wait_lease_drops_the_l1_copy(
     assert await cache.get(KEY) == b"new"
 
 
-def _dead_client() -> aioredis.Redis:
-    from conftest import free_port
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
+
+def _dead_client() -> aioredis.Redis:
     # No client-side retries: redis-py's default retry backoff would only slow the test.
     return aioredis.Redis(
-        host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
+        host="127.0.0.1", port=_free_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
     )
 
 
@@ -202,12 +210,9 @@ async def test_unreachable_redis_degrades_to_l1_and_warns_once(
 
 @pytest.mark.asyncio
 async def test_recovers_when_redis_comes_back(
-    redis_server_factory: Callable[[], object], caplog: pytest.LogCaptureFixture
+    redis_server_factory: Callable[[], Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from conftest import RedisServer
-
     server = redis_server_factory()
-    assert isinstance(server, RedisServer)
     client = aioredis.Redis.from_url(server.url, socket_connect_timeout=0.5, socket_timeout=1)
     clock = FakeClock()
     cache = RedisTokenCache(client, "bitable", clock=clock, retry_after=5, l1_ttl=1)

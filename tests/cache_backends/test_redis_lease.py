@@ -160,7 +160,8 @@ async def test_wait_succeeds_when_the_holder_releases(
 
     waiter = _lease(redis_client, redis_prefix, sleep=sleep, poll_interval=0.25)
     grant = await waiter.acquire(wait_seconds=10)
-    assert grant is not None and grant.fence == held.fence + 1
+    assert grant is not None
+    assert grant.fence == held.fence + 1
     assert polls == 2
 
 

@@ -48,6 +48,7 @@ class RateLimiter:
         self._sleep: Sleep = sleep or anyio.sleep
         # (key, endpoint class, limit index) -> theoretical arrival time.
         self._tat: dict[tuple[Hashable, EndpointClass, int], float] = {}
+        self._prune_at = _PRUNE_AT
         self.waits = 0
         """How many acquisitions had to wait."""
         self.waited_seconds = 0.0
@@ -85,7 +86,7 @@ class RateLimiter:
             interval = period / count
             slot = (key, endpoint_class, index)
             self._tat[slot] = max(self._tat.get(slot, at), at) + interval
-        if len(self._tat) > _PRUNE_AT:
+        if len(self._tat) > self._prune_at:
             self._prune(now)
         return at - now
 
@@ -110,3 +111,5 @@ class RateLimiter:
         # A bucket whose arrival time has passed behaves like a fresh one.
         for slot in [slot for slot, tat in self._tat.items() if tat <= now]:
             del self._tat[slot]
+        # Amortised: the next sweep waits until the live set has doubled.
+        self._prune_at = max(_PRUNE_AT, 2 * len(self._tat))

@@ -324,8 +324,6 @@ class WriterRegistry:
             is called without one (the client passes one bound to its transport).
         lease_backend: cross-process lease server (e.g. Redis); None keeps the
             serialization in-process.
-        lease_prefix: namespace of lease keys; keys are hash-tagged per app
-            (``prefix:{app_token}:table_id``) so Redis Cluster keeps an app together.
     """
 
     def __init__(
@@ -334,12 +332,10 @@ class WriterRegistry:
         *,
         executor_factory: Callable[[str, str], WriteExecutor] | None = None,
         lease_backend: LeaseBackend | None = None,
-        lease_prefix: str = "bitable:writer",
     ) -> None:
         self.config = config or WriterConfig()
         self._factory = executor_factory
         self._lease_backend = lease_backend
-        self._prefix = lease_prefix
         self._lanes: dict[str, WriteLane] = {}
         self._writers: dict[tuple[str, str], TableWriter] = {}
         self._closed = False
@@ -352,11 +348,12 @@ class WriterRegistry:
             table_id: the table.
 
         Returns:
-            ``prefix:{app_token}:table_id`` per table, ``prefix:{app_token}`` per app.
+            ``app_token:table_id`` per table, ``app_token`` per app (the lease
+            backend adds its namespace and Redis Cluster hash tag).
         """
         if self.config.granularity == "app":
-            return f"{self._prefix}:{{{app_token}}}"
-        return f"{self._prefix}:{{{app_token}}}:{table_id}"
+            return app_token
+        return f"{app_token}:{table_id}"
 
     def writer(
         self, app_token: str, table_id: str, executor: WriteExecutor | None = None

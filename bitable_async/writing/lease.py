@@ -206,7 +206,12 @@ class LeaseHolder:
         poll = min(0.05, self._ttl / 20)
         while True:
             sent_at = self._clock()
-            grant = await self._backend.try_acquire(self.key, self._ttl)
+            try:
+                grant = await self._backend.try_acquire(self.key, self._ttl)
+            except Exception as exc:
+                raise LeaseTimeoutError(
+                    f"the lease backend failed while acquiring {self.key!r}: {type(exc).__name__}"
+                ) from exc
             if grant is not None:
                 self._grant = grant
                 self._lost = False
@@ -232,7 +237,13 @@ class LeaseHolder:
             self._lost = True
             raise LeaseLostError(f"the write lease {self.key!r} is no longer held")
         if self._verify:
-            held = await self._backend.is_held(grant)
+            try:
+                held = await self._backend.is_held(grant)
+            except Exception as exc:
+                # Cannot prove we still hold it: do not write.
+                raise LeaseLostError(
+                    f"the write lease {self.key!r} could not be verified: {type(exc).__name__}"
+                ) from exc
             if not held or self._clock() >= self._deadline or self._grant is not grant:
                 self._lost = True
                 raise LeaseLostError(f"the write lease {self.key!r} was taken over")

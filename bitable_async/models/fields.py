@@ -1,0 +1,599 @@
+"""Field schema models: the field object of the field API, with a typed ``property``.
+
+A field is ``{field_id, field_name, type, property, ui_type?, is_primary?,
+description?}`` (fields.md §1, §4). ``type`` is an int tag. Decoding goes in two
+steps so that a listing never breaks: the envelope is read with ``property`` as
+``msgspec.Raw``, then the property is decoded with the Struct of that type. An
+unknown type code -- or a property that does not match its documented shape --
+gives an :class:`UnknownField` that keeps the raw property as a dict.
+
+Every schema class encodes back to a field create/update body with
+:meth:`FieldSchema.to_body` (field update is a full overwrite of ``property``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeAlias
+
+import msgspec
+
+__all__ = [
+    "AttachmentField",
+    "AutoNumberField",
+    "AutoNumberProperty",
+    "AutoSerial",
+    "AutoSerialOption",
+    "CheckboxField",
+    "CreatedTimeField",
+    "CreatedUserField",
+    "DateField",
+    "DateProperty",
+    "DuplexLinkField",
+    "DuplexLinkProperty",
+    "FieldPage",
+    "FieldSchema",
+    "FieldType",
+    "FormulaField",
+    "FormulaProperty",
+    "GroupChatField",
+    "LinkField",
+    "LinkProperty",
+    "LocationField",
+    "LocationInput",
+    "LocationProperty",
+    "LookupField",
+    "ModifiedTimeField",
+    "ModifiedUserField",
+    "MultiSelectField",
+    "NumberField",
+    "NumberProperty",
+    "PersonField",
+    "PersonProperty",
+    "PhoneField",
+    "RawField",
+    "SelectOption",
+    "SelectProperty",
+    "SingleSelectField",
+    "TextField",
+    "TimestampProperty",
+    "UnknownField",
+    "UrlField",
+    "decode_field",
+    "decode_field_page",
+    "decode_fields",
+]
+
+
+class FieldType(enum.IntEnum):
+    """The documented field type codes (fields.md §2), plus 23 (group chat, inferred)."""
+
+    TEXT = 1
+    NUMBER = 2
+    SINGLE_SELECT = 3
+    MULTI_SELECT = 4
+    DATE = 5
+    CHECKBOX = 7
+    PERSON = 11
+    PHONE = 13
+    URL = 15
+    ATTACHMENT = 17
+    SINGLE_LINK = 18
+    LOOKUP = 19
+    FORMULA = 20
+    DUPLEX_LINK = 21
+    LOCATION = 22
+    GROUP_CHAT = 23
+    CREATED_TIME = 1001
+    MODIFIED_TIME = 1002
+    CREATED_USER = 1003
+    MODIFIED_USER = 1004
+    AUTO_NUMBER = 1005
+
+
+# --------------------------------------------------------------------------- properties
+
+
+class _Prop(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """Base of the property Structs: unset keys are left out of request bodies."""
+
+
+class NumberProperty(_Prop, frozen=True):
+    """Type 2: ``formatter`` such as ``"0.00"``, ``"1,000"``, ``"%"`` (default ``"0.0"``)."""
+
+    formatter: str | None = None
+
+
+class SelectOption(_Prop, frozen=True):
+    """One option of a single/multi select field.
+
+    ``id`` must be an existing option id when given; new options are sent without
+    one. ``color`` is 0-54.
+    """
+
+    name: str
+    id: str | None = None
+    color: int | None = None
+
+
+class SelectProperty(_Prop, frozen=True):
+    """Types 3 and 4: the option list (an update replaces it entirely)."""
+
+    options: list[SelectOption] = []
+
+    def option_names(self) -> frozenset[str]:
+        """The set of option names.
+
+        Returns:
+            The names of all options.
+        """
+        return frozenset(o.name for o in self.options)
+
+
+class DateProperty(_Prop, frozen=True):
+    """Type 5: ``date_formatter`` (default ``"yyyy/MM/dd"``) and ``auto_fill``."""
+
+    date_formatter: str | None = None
+    auto_fill: bool | None = None
+
+
+class TimestampProperty(_Prop, frozen=True):
+    """Types 1001/1002 (created / modified time): ``date_formatter``."""
+
+    date_formatter: str | None = None
+
+
+class PersonProperty(_Prop, frozen=True):
+    """Type 11: ``multiple`` (default true) allows several people."""
+
+    multiple: bool | None = None
+
+
+class LinkProperty(_Prop, frozen=True):
+    """Type 18: ``table_id`` (required on create), ``multiple``; ``table_name`` is response-only."""
+
+    table_id: str | None = None
+    multiple: bool | None = None
+    table_name: str | None = None
+
+
+class DuplexLinkProperty(_Prop, frozen=True):
+    """Type 21: as :class:`LinkProperty` plus the counterpart field in the linked table."""
+
+    table_id: str | None = None
+    multiple: bool | None = None
+    back_field_name: str | None = None
+    back_field_id: str | None = None
+    table_name: str | None = None
+
+
+class FormulaProperty(_Prop, frozen=True):
+    """Type 20: ``formatter`` (number or date format, default ``""``) and ``formula_expression``."""
+
+    formatter: str | None = None
+    formula_expression: str | None = None
+
+
+class AutoSerialOption(_Prop, frozen=True):
+    """One part of a custom auto number rule.
+
+    ``type`` is ``system_number`` (value: digit count ``"1"``-``"9"``),
+    ``fixed_text`` (value: up to 20 chars) or ``created_time`` (value: a date
+    pattern such as ``"yyyyMMdd"``).
+    """
+
+    type: str
+    value: str
+
+
+class AutoSerial(_Prop, frozen=True):
+    """The ``auto_serial`` rule: ``custom`` or ``auto_increment_number``."""
+
+    type: str
+    options: list[AutoSerialOption] | None = None
+    reformat_existing_records: bool | None = None
+
+
+class AutoNumberProperty(_Prop, frozen=True):
+    """Type 1005: the numbering rule."""
+
+    auto_serial: AutoSerial | None = None
+
+
+class LocationInput(_Prop, frozen=True):
+    """The nested ``{"input_type": ...}`` object of the list-fields example."""
+
+    input_type: str | None = None
+
+
+class LocationProperty(_Prop, frozen=True):
+    """Type 22: the input restriction.
+
+    The list-fields example nests it (``{"location": {"input_type": ...}}``), the
+    field-changed event does not (``{"input_type": ...}``); both are accepted.
+    """
+
+    location: LocationInput | None = None
+    input_type: str | None = None
+
+    @property
+    def effective_input_type(self) -> str | None:
+        """The input restriction, whichever nesting carried it."""
+        if self.input_type is not None:
+            return self.input_type
+        return self.location.input_type if self.location is not None else None
+
+
+_PropClass: TypeAlias = "type[_Prop] | None"
+
+# --------------------------------------------------------------------------- schemas
+
+
+class FieldSchema(msgspec.Struct, kw_only=True, frozen=True):
+    """Base of all field schema classes (a field of a table).
+
+    Attributes:
+        field_name: the field's name; record cells are keyed by it.
+        type: the int type code (:class:`FieldType` for the documented ones).
+        field_id: ``fld...``; ``None`` in a create body.
+        property: the typed property (``None`` for types without settings).
+        ui_type: the UI variant (e.g. ``"Barcode"``, ``"Progress"``), when sent.
+        is_primary: whether this is the primary (first) field.
+        description: the field description (a string, or an object in some APIs).
+    """
+
+    field_name: str
+    type: int
+    field_id: str | None = None
+    property: Any = None
+    ui_type: str | None = None
+    is_primary: bool | None = None
+    description: str | dict[str, Any] | None = None
+
+    property_type: ClassVar[_PropClass] = None
+
+    def to_body(self) -> dict[str, Any]:
+        """Build the body of a field create/update request (``app_table_field.create``/``update``).
+
+        Returns:
+            ``{field_name, type, property?, ui_type?, description?}`` with the
+            property encoded to builtins (unset keys left out).
+        """
+        body: dict[str, Any] = {"field_name": self.field_name, "type": self.type}
+        if self.property is not None:
+            body["property"] = msgspec.to_builtins(self.property)
+        if self.ui_type is not None:
+            body["ui_type"] = self.ui_type
+        if self.description is not None:
+            body["description"] = self.description
+        return body
+
+
+class TextField(FieldSchema, kw_only=True, frozen=True):
+    """Type 1: multi-line text (also barcode / email UI variants)."""
+
+    type: int = 1
+    property: None = None
+
+
+class NumberField(FieldSchema, kw_only=True, frozen=True):
+    """Type 2: number (also progress / currency / rating UI variants)."""
+
+    type: int = 2
+    property: NumberProperty | None = None
+    property_type: ClassVar[_PropClass] = NumberProperty
+
+
+class SingleSelectField(FieldSchema, kw_only=True, frozen=True):
+    """Type 3: single select."""
+
+    type: int = 3
+    property: SelectProperty | None = None
+    property_type: ClassVar[_PropClass] = SelectProperty
+
+
+class MultiSelectField(FieldSchema, kw_only=True, frozen=True):
+    """Type 4: multi select."""
+
+    type: int = 4
+    property: SelectProperty | None = None
+    property_type: ClassVar[_PropClass] = SelectProperty
+
+
+class DateField(FieldSchema, kw_only=True, frozen=True):
+    """Type 5: date (a millisecond timestamp on the wire)."""
+
+    type: int = 5
+    property: DateProperty | None = None
+    property_type: ClassVar[_PropClass] = DateProperty
+
+
+class CheckboxField(FieldSchema, kw_only=True, frozen=True):
+    """Type 7: checkbox."""
+
+    type: int = 7
+    property: None = None
+
+
+class PersonField(FieldSchema, kw_only=True, frozen=True):
+    """Type 11: person."""
+
+    type: int = 11
+    property: PersonProperty | None = None
+    property_type: ClassVar[_PropClass] = PersonProperty
+
+
+class PhoneField(FieldSchema, kw_only=True, frozen=True):
+    """Type 13: phone number."""
+
+    type: int = 13
+    property: None = None
+
+
+class UrlField(FieldSchema, kw_only=True, frozen=True):
+    """Type 15: hyperlink."""
+
+    type: int = 15
+    property: None = None
+
+
+class AttachmentField(FieldSchema, kw_only=True, frozen=True):
+    """Type 17: attachment."""
+
+    type: int = 17
+    property: None = None
+
+
+class LinkField(FieldSchema, kw_only=True, frozen=True):
+    """Type 18: one-way link."""
+
+    type: int = 18
+    property: LinkProperty | None = None
+    property_type: ClassVar[_PropClass] = LinkProperty
+
+
+class LookupField(FieldSchema, kw_only=True, frozen=True):
+    """Type 19: lookup (its property is not documented and kept as a dict)."""
+
+    type: int = 19
+    property: dict[str, Any] | None = None
+
+
+class FormulaField(FieldSchema, kw_only=True, frozen=True):
+    """Type 20: formula."""
+
+    type: int = 20
+    property: FormulaProperty | None = None
+    property_type: ClassVar[_PropClass] = FormulaProperty
+
+
+class DuplexLinkField(FieldSchema, kw_only=True, frozen=True):
+    """Type 21: two-way link."""
+
+    type: int = 21
+    property: DuplexLinkProperty | None = None
+    property_type: ClassVar[_PropClass] = DuplexLinkProperty
+
+
+class LocationField(FieldSchema, kw_only=True, frozen=True):
+    """Type 22: location."""
+
+    type: int = 22
+    property: LocationProperty | None = None
+    property_type: ClassVar[_PropClass] = LocationProperty
+
+
+class GroupChatField(FieldSchema, kw_only=True, frozen=True):
+    """Type 23: group chat (type code inferred; not in the seeds)."""
+
+    type: int = 23
+    property: dict[str, Any] | None = None
+
+
+class CreatedTimeField(FieldSchema, kw_only=True, frozen=True):
+    """Type 1001: created time."""
+
+    type: int = 1001
+    property: TimestampProperty | None = None
+    property_type: ClassVar[_PropClass] = TimestampProperty
+
+
+class ModifiedTimeField(FieldSchema, kw_only=True, frozen=True):
+    """Type 1002: last-modified time."""
+
+    type: int = 1002
+    property: TimestampProperty | None = None
+    property_type: ClassVar[_PropClass] = TimestampProperty
+
+
+class CreatedUserField(FieldSchema, kw_only=True, frozen=True):
+    """Type 1003: created by."""
+
+    type: int = 1003
+    property: None = None
+
+
+class ModifiedUserField(FieldSchema, kw_only=True, frozen=True):
+    """Type 1004: modified by."""
+
+    type: int = 1004
+    property: None = None
+
+
+class AutoNumberField(FieldSchema, kw_only=True, frozen=True):
+    """Type 1005: auto number."""
+
+    type: int = 1005
+    property: AutoNumberProperty | None = None
+    property_type: ClassVar[_PropClass] = AutoNumberProperty
+
+
+class UnknownField(FieldSchema, kw_only=True, frozen=True):
+    """A field whose type code is unknown, or whose property did not match its type.
+
+    ``property`` holds the raw property decoded to builtins. Its cells decode to
+    raw JSON values and it cannot be written through the codecs.
+    """
+
+    property: Any = None
+
+
+_CLASSES: dict[int, type[FieldSchema]] = {
+    cls(field_name="").type: cls
+    for cls in (
+        TextField,
+        NumberField,
+        SingleSelectField,
+        MultiSelectField,
+        DateField,
+        CheckboxField,
+        PersonField,
+        PhoneField,
+        UrlField,
+        AttachmentField,
+        LinkField,
+        LookupField,
+        FormulaField,
+        DuplexLinkField,
+        LocationField,
+        GroupChatField,
+        CreatedTimeField,
+        ModifiedTimeField,
+        CreatedUserField,
+        ModifiedUserField,
+        AutoNumberField,
+    )
+}
+
+
+_NULL = msgspec.Raw(b"null")
+
+
+class RawField(msgspec.Struct, kw_only=True):
+    """The field envelope as read from the wire, ``property`` left undecoded."""
+
+    field_name: str = ""
+    type: int = 0
+    field_id: str | None = None
+    property: msgspec.Raw = msgspec.field(default_factory=lambda: _NULL)
+    ui_type: str | None = None
+    is_primary: bool | None = None
+    description: str | dict[str, Any] | None = None
+
+    def to_schema(self) -> FieldSchema:
+        """Decode the property with the Struct of this type.
+
+        Returns:
+            The typed schema; :class:`UnknownField` for an unknown type code or a
+            property that does not match the documented shape (never raises).
+        """
+        common: dict[str, Any] = {
+            "field_name": self.field_name,
+            "field_id": self.field_id,
+            "ui_type": self.ui_type,
+            "is_primary": self.is_primary,
+            "description": self.description,
+        }
+        raw = self.property
+        cls = _CLASSES.get(self.type)
+        if cls is not None:
+            try:
+                prop = _decode_property(cls, raw)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                pass
+            else:
+                return cls(property=prop, **common)
+        try:
+            loose = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            loose = None
+        return UnknownField(type=self.type, property=loose, **common)
+
+
+_PROP_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decode_property(cls: type[FieldSchema], raw: msgspec.Raw) -> Any:
+    if bytes(raw).strip() in (b"", b"null"):
+        return None
+    ptype = cls.property_type
+    if ptype is None:
+        if cls in (LookupField, GroupChatField):
+            return msgspec.json.decode(raw, type=dict[str, Any] | None)
+        # Types without settings: tolerate (and drop) a non-null property.
+        return None
+    dec = _PROP_DECODERS.get(ptype)
+    if dec is None:
+        dec = _PROP_DECODERS[ptype] = msgspec.json.Decoder(ptype | None)
+    return dec.decode(raw)
+
+
+class FieldPage(msgspec.Struct, kw_only=True):
+    """The ``data`` of ``app_table_field.list``, fields still as envelopes."""
+
+    items: list[RawField] | None = None
+    has_more: bool = False
+    page_token: str | None = None
+    total: int | None = None
+
+    def schemas(self) -> list[FieldSchema]:
+        """Typed schemas of the page's fields.
+
+        Returns:
+            One :class:`FieldSchema` per item, in order.
+        """
+        return [f.to_schema() for f in self.items or ()]
+
+
+_RAW_FIELD = msgspec.json.Decoder(RawField)
+_RAW_FIELDS = msgspec.json.Decoder(list[RawField])
+_FIELD_PAGE = msgspec.json.Decoder(FieldPage)
+
+
+def decode_field(data: bytes | str | msgspec.Raw) -> FieldSchema:
+    """Decode one field object (e.g. ``data.field`` of field create/update).
+
+    Args:
+        data: JSON of the field object.
+
+    Returns:
+        The typed schema (an :class:`UnknownField` for unknown types).
+
+    Raises:
+        msgspec.DecodeError: ``data`` is not JSON of an object with the envelope keys.
+    """
+    return _RAW_FIELD.decode(data).to_schema()
+
+
+def decode_fields(data: bytes | str | msgspec.Raw | Sequence[RawField]) -> list[FieldSchema]:
+    """Decode a JSON array of field objects (or already-decoded envelopes).
+
+    Args:
+        data: JSON bytes of the array, or a sequence of :class:`RawField`.
+
+    Returns:
+        Typed schemas in order; unknown types never make this fail.
+
+    Raises:
+        msgspec.DecodeError: ``data`` is not a JSON array of field objects.
+    """
+    if isinstance(data, (bytes, str, msgspec.Raw)):
+        return [f.to_schema() for f in _RAW_FIELDS.decode(data)]
+    return [f.to_schema() for f in data]
+
+
+def decode_field_page(data: bytes | str | msgspec.Raw) -> tuple[list[FieldSchema], FieldPage]:
+    """Decode the ``data`` object of ``app_table_field.list``.
+
+    Args:
+        data: JSON of ``{items, has_more, page_token, total}``.
+
+    Returns:
+        The typed schemas and the page (for ``has_more`` / ``page_token`` / ``total``).
+
+    Raises:
+        msgspec.DecodeError: ``data`` is not such an object.
+    """
+    page = _FIELD_PAGE.decode(data)
+    return page.schemas(), page

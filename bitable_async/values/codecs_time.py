@@ -1,0 +1,110 @@
+"""Codecs of the time types: date (5), created time (1001), last-modified time (1002).
+
+On the wire these are Unix timestamps in milliseconds. They decode to
+timezone-aware ``datetime`` in the table codec's time zone (UTC by default).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, ClassVar
+
+from bitable_async.values.base import BaseCodec, Finisher, same
+
+__all__ = ["CreatedTimeCodec", "DateCodec", "ModifiedTimeCodec", "datetime_to_ms", "ms_to_datetime"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+
+
+def ms_to_datetime(ms: int | float, tz: Any = timezone.utc) -> datetime:
+    """Convert a millisecond timestamp to an aware datetime.
+
+    Args:
+        ms: milliseconds since the Unix epoch.
+        tz: the time zone of the result.
+
+    Returns:
+        The datetime (exact to the millisecond).
+
+    Raises:
+        OverflowError, ValueError, OSError: the timestamp is out of range.
+    """
+    return datetime.fromtimestamp(ms / 1000, tz)
+
+
+def datetime_to_ms(dt: datetime) -> int:
+    """Convert an aware datetime to milliseconds since the epoch (floored).
+
+    Args:
+        dt: a timezone-aware datetime.
+
+    Returns:
+        The timestamp in milliseconds.
+    """
+    return (dt - _EPOCH) // _MS
+
+
+def _to_date(v: datetime) -> date:
+    return v.date()
+
+
+class _TimestampCodec(BaseCodec):
+    read_expected = "a millisecond timestamp (int)"
+
+    def make_wire_type(self) -> Any:
+        return int | float
+
+    def make_finish(self) -> Finisher | None:
+        tz = self.options.tz
+        fromtimestamp = datetime.fromtimestamp
+        error = self.error
+        expected = self.read_expected
+
+        def finish(v: Any) -> datetime:
+            try:
+                return fromtimestamp(v / 1000, tz)
+            except (OverflowError, ValueError, OSError):
+                raise error("timestamp out of range", v, expected=expected) from None
+
+        return finish
+
+    def value_annotations(self) -> dict[Any, Finisher]:
+        return {datetime: same, int: datetime_to_ms, date: _to_date}
+
+
+class DateCodec(_TimestampCodec):
+    """Type 5. Writes a millisecond timestamp.
+
+    Accepts an aware ``datetime`` (a naive one is rejected: its instant is
+    ambiguous), a ``date`` (midnight in the codec's time zone) or an ``int`` of
+    milliseconds.
+    """
+
+    kind: ClassVar[str] = "date"
+    expected = "an aware datetime, a date, or an int of milliseconds"
+
+    def encode_value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise self.error("naive datetime (no tzinfo)", value)
+            return datetime_to_ms(value)
+        if isinstance(value, date):
+            return datetime_to_ms(datetime.combine(value, time(), tzinfo=self.options.tz))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise self.error("not a date", value)
+
+
+class CreatedTimeCodec(_TimestampCodec):
+    """Type 1001 (read-only)."""
+
+    kind: ClassVar[str] = "created_time"
+    read_only: ClassVar[bool] = True
+
+
+class ModifiedTimeCodec(_TimestampCodec):
+    """Type 1002 (read-only)."""
+
+    kind: ClassVar[str] = "modified_time"
+    read_only: ClassVar[bool] = True

@@ -1,0 +1,445 @@
+"""ORM-lite record models: typed attributes mapped to field names.
+
+Declare a model::
+
+    class Task(RecordModel):
+        title: Annotated[str, Field("任务描述")]
+        due: datetime | None = None
+        owners: list[Person] = []
+
+Bind it to a table with ``record_codec.model_codec(Task)`` (cached per model and
+schema; the model is checked against the schema once), then decode records
+straight into ``Task`` instances and encode instances back. Encoding writes only
+the attributes assigned since construction or decoding (partial update);
+assigning ``None`` clears the cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import operator
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, Union
+
+import msgspec
+
+from bitable_async.errors import FieldValueError
+from bitable_async.models.record import RawRecord
+from bitable_async.values.base import BaseCodec, CellValueError, Finisher, same, short_repr
+
+if TYPE_CHECKING:
+    from bitable_async.values.record_codec import RecordCodec
+
+__all__ = ["Field", "ModelCodec", "ModelPage", "RecordModel"]
+
+_MISSING: Any = object()
+
+
+class Field:
+    """Maps a model attribute to a field name: ``Annotated[str, Field("任务描述")]``.
+
+    Args:
+        name: the exact field name in the table.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r})"
+
+
+@dataclass(frozen=True)
+class _Attr:
+    attr: str
+    field_name: str
+    annotation: Any
+    base: Any
+    optional: bool
+    default: Any
+
+
+def _normalize(tp: Any) -> tuple[Any, bool]:
+    """Strip ``None`` from a union and normalise generics; return (type, optional)."""
+    origin = typing.get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = typing.get_args(tp)
+        rest = [a for a in args if a is not type(None)]
+        optional = len(rest) != len(args)
+        norm = [_normalize(a)[0] for a in rest]
+        if len(norm) == 1:
+            return norm[0], optional
+        return functools.reduce(operator.or_, norm), optional
+    if origin in (list, typing.List):  # noqa: UP006
+        (arg,) = typing.get_args(tp) or (Any,)
+        return list[_normalize(arg)[0]], False  # type: ignore[misc]
+    return tp, tp is Any or tp is None or tp is type(None)
+
+
+class RecordModel:
+    """Base class of user record models.
+
+    Attributes are declared with annotations; ``Annotated[T, Field("name")]``
+    maps one to a field name (default: the attribute name). ``record_id`` holds
+    the record id. Constructor keywords set attributes and mark them to be
+    written; attributes not given keep their class default (not written) or stay
+    unset.
+    """
+
+    __model_attrs__: ClassVar[tuple[_Attr, ...]] = ()
+    __model_index__: ClassVar[dict[str, _Attr]] = {}
+    record_id: str | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        hints = typing.get_type_hints(cls, include_extras=True)
+        attrs: list[_Attr] = []
+        for name, hint in hints.items():
+            if name.startswith("_") or name == "record_id":
+                continue
+            if typing.get_origin(hint) is ClassVar:
+                continue
+            field_name = name
+            tp = hint
+            if typing.get_origin(hint) is Annotated:
+                tp, *meta = typing.get_args(hint)
+                for m in meta:
+                    if isinstance(m, Field):
+                        field_name = m.name
+            base, optional = _normalize(tp)
+            default = _MISSING
+            for klass in cls.__mro__:
+                if name in klass.__dict__:
+                    default = klass.__dict__[name]
+                    break
+            attrs.append(_Attr(name, field_name, tp, base, optional, default))
+        cls.__model_attrs__ = tuple(attrs)
+        cls.__model_index__ = {a.attr: a for a in attrs}
+
+    def __init__(self, *, record_id: str | None = None, **values: Any) -> None:
+        """Create an instance (e.g. a new record, or a partial update).
+
+        Args:
+            record_id: the record id (for updates).
+            **values: attribute values; these are written by ``encode``.
+
+        Raises:
+            TypeError: an unknown attribute name.
+        """
+        d = self.__dict__
+        d["record_id"] = record_id
+        d["_dirty"] = set()
+        index = self.__model_index__
+        for a in self.__model_attrs__:
+            if a.attr not in values and a.default is not _MISSING:
+                d[a.attr] = copy.copy(a.default)
+        for key, value in values.items():
+            if key not in index:
+                raise TypeError(f"{type(self).__name__} has no attribute {key!r}")
+            setattr(self, key, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in self.__model_index__:
+            self.__dict__["_dirty"].add(name)
+
+    @property
+    def changed(self) -> frozenset[str]:
+        """Attribute names assigned since construction or decoding (what encode writes)."""
+        return frozenset(self.__dict__["_dirty"])
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{a.attr}={self.__dict__[a.attr]!r}"
+            for a in self.__model_attrs__
+            if a.attr in self.__dict__
+        )
+        return f"{type(self).__name__}(record_id={self.record_id!r}, {shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        keys = ["record_id", *(a.attr for a in self.__model_attrs__)]
+        return all(self.__dict__.get(k, _MISSING) == other.__dict__.get(k, _MISSING) for k in keys)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+M = TypeVar("M", bound=RecordModel)
+
+
+@dataclass
+class ModelPage(Generic[M]):
+    """A page of model instances."""
+
+    items: list[M]
+    has_more: bool = False
+    page_token: str | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    attr: str
+    field_name: str
+    position: int
+    finish: Finisher | None
+    adapt: Finisher | None
+    empty: Any  # value for an empty cell, or _MISSING when an empty cell is an error
+    codec: BaseCodec
+
+
+class ModelCodec(Generic[M]):
+    """Decoder / encoder of one model class for one table schema.
+
+    Built by :meth:`RecordCodec.model_codec` (cached there). Construction checks
+    every attribute against the schema.
+    """
+
+    def __init__(self, model: type[M], record_codec: RecordCodec) -> None:
+        """Check the model against the schema and build the decode plan.
+
+        Args:
+            model: the model class.
+            record_codec: the table's codec.
+
+        Raises:
+            FieldValueError: an attribute maps to a missing field, or its
+                annotation does not fit the field's type.
+        """
+        self.model = model
+        self.record_codec = record_codec
+        positions = {name: i for i, name in enumerate(record_codec.field_names)}
+        plans: list[_Plan] = []
+        problems: list[str] = []
+        for a in model.__model_attrs__:
+            if a.field_name not in positions:
+                problems.append(
+                    f"attribute {a.attr!r} maps to field {a.field_name!r}, which the table lacks"
+                )
+                continue
+            codec = record_codec.codec(a.field_name)
+            adapt = codec.adapter(a.base)
+            if adapt is None:
+                fits = ", ".join(_type_name(t) for t in codec.value_annotations()) or "Any"
+                problems.append(
+                    f"attribute {a.attr!r}: {_type_name(a.annotation)} does not fit field "
+                    f"{a.field_name!r} of type {codec.type_label} (use {fits})"
+                )
+                continue
+            if a.default is not _MISSING:
+                empty = a.default
+            elif a.optional:
+                empty = None
+            else:
+                empty = _MISSING
+            plans.append(
+                _Plan(
+                    attr=a.attr,
+                    field_name=a.field_name,
+                    position=positions[a.field_name],
+                    finish=codec.finish,
+                    adapt=None if adapt is same else adapt,
+                    empty=empty,
+                    codec=codec,
+                )
+            )
+        if problems:
+            raise FieldValueError(
+                f"model {model.__name__} does not fit the table: " + "; ".join(problems),
+                expected="attributes mapped to existing fields with compatible types",
+            )
+        self._plans = tuple(plans)
+
+    # ---------------------------------------------------------------- decode
+
+    def _build(self, record_id: str | None, cells: Sequence[Any], index: int | None) -> M:
+        obj = self.model.__new__(self.model)
+        d = obj.__dict__
+        d["record_id"] = record_id
+        d["_dirty"] = set()
+        try:
+            for p in self._plans:
+                v = cells[p.position]
+                if v is None:
+                    if p.empty is _MISSING:
+                        raise CellValueError(
+                            "empty cell for a required attribute",
+                            field_name=p.field_name,
+                            field_type=p.codec.type_label,
+                            expected=f"a value (or declare {p.attr!r} optional / with a default)",
+                            given="None",
+                        )
+                    d[p.attr] = copy.copy(p.empty)
+                    continue
+                if p.finish is not None:
+                    v = p.finish(v)
+                if p.adapt is not None:
+                    v = p.adapt(v)
+                d[p.attr] = v
+        except CellValueError as exc:
+            raise exc.in_record(index, record_id) from None
+        return obj
+
+    def from_typed(self, typed: Any, *, index: int | None = None) -> M:
+        """Build an instance from one record of ``record_codec.record_type``.
+
+        Args:
+            typed: the typed wire record.
+            index: its position in the page (named in errors).
+
+        Returns:
+            The instance (nothing marked as changed).
+
+        Raises:
+            FieldValueError: a cell does not fit, or a required attribute is empty.
+        """
+        rid = typed.record_id if typed.record_id is not None else typed.id
+        return self._build(rid, msgspec.structs.astuple(typed.fields), index)
+
+    def decode_record(self, raw: RawRecord, *, index: int | None = None) -> M:
+        """Decode one record whose cells are ``msgspec.Raw``.
+
+        Args:
+            raw: the record.
+            index: its position (named in errors).
+
+        Returns:
+            The instance.
+
+        Raises:
+            FieldValueError: a cell does not fit, or a required attribute is empty.
+        """
+        wanted = {p.field_name for p in self._plans}
+        cells: list[Any] = [None] * len(self.record_codec.field_names)
+        positions = {p.field_name: p.position for p in self._plans}
+        try:
+            for name, cell in raw.fields.items():
+                if name in wanted:
+                    codec = self.record_codec.codec(name)
+                    wire = codec._decoder.decode(cell)
+                    cells[positions[name]] = wire
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            # Let the record codec produce the precise error.
+            self.record_codec.decode_record(raw, index=index)
+            raise
+        return self._build(raw.rid, cells, index)
+
+    def decode_records(self, raw_items: Sequence[RawRecord]) -> list[M]:
+        """Decode records whose cells are ``msgspec.Raw``.
+
+        Args:
+            raw_items: the records.
+
+        Returns:
+            Instances, in order.
+
+        Raises:
+            FieldValueError: as :meth:`decode_record`.
+        """
+        return [self.decode_record(r, index=i) for i, r in enumerate(raw_items)]
+
+    def decode_page(self, data: bytes | str | msgspec.Raw) -> ModelPage[M]:
+        """Decode the ``data`` of list / search records straight into instances.
+
+        Args:
+            data: JSON of ``{items, has_more, page_token, total}``.
+
+        Returns:
+            The page of instances.
+
+        Raises:
+            FieldValueError: a cell does not fit, or a required attribute is empty.
+        """
+        rc = self.record_codec
+        try:
+            page: Any = rc._page_decoder.decode(data)
+        except msgspec.ValidationError:
+            rc.decode_page(data)
+            raise
+        items = [self.from_typed(r, index=i) for i, r in enumerate(page.items or ())]
+        return ModelPage(items, page.has_more, page.page_token, page.total)
+
+    # ---------------------------------------------------------------- encode
+
+    def encode(
+        self, instance: M, *, only_changed: bool = True, record_index: int | None = None
+    ) -> dict[str, Any]:
+        """Encode an instance into the wire ``fields`` object.
+
+        Args:
+            instance: the model instance.
+            only_changed: write only attributes assigned since construction or
+                decoding (a partial update). ``False`` writes every set,
+                writable attribute.
+            record_index: position in a batch (named in errors).
+
+        Returns:
+            The ``fields`` object; ``None`` values clear cells.
+
+        Raises:
+            FieldValueError: a value does not fit, or a read-only attribute was set.
+        """
+        if not isinstance(instance, self.model):
+            raise CellValueError(
+                f"not a {self.model.__name__} instance",
+                record_index=record_index,
+                given=short_repr(instance),
+            )
+        d = instance.__dict__
+        dirty = d["_dirty"]
+        values: dict[str, Any] = {}
+        for p in self._plans:
+            if p.attr not in d:
+                continue
+            if only_changed:
+                if p.attr not in dirty:
+                    continue
+            elif p.codec.read_only and p.attr not in dirty:
+                continue
+            values[p.field_name] = d[p.attr]
+        return self.record_codec.encode_fields(values, record_index=record_index)
+
+    def encode_batch(
+        self, instances: Iterable[M], *, only_changed: bool = True
+    ) -> list[dict[str, Any]]:
+        """Encode instances, validating all before returning anything.
+
+        Args:
+            instances: the instances.
+            only_changed: as in :meth:`encode`.
+
+        Returns:
+            One wire ``fields`` object per instance.
+
+        Raises:
+            FieldValueError: at least one invalid value (see ``RecordCodec.encode_batch``).
+        """
+        from bitable_async.values.record_codec import BatchFieldValueError
+
+        out: list[dict[str, Any]] = []
+        errors: list[FieldValueError] = []
+        for i, inst in enumerate(instances):
+            try:
+                out.append(self.encode(inst, only_changed=only_changed, record_index=i))
+            except BatchFieldValueError as exc:
+                errors.extend(exc.errors)
+            except FieldValueError as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise BatchFieldValueError(errors)
+        return out
+
+
+def _type_name(tp: Any) -> str:
+    if isinstance(tp, type):
+        return tp.__name__
+    return str(tp).replace("typing.", "")

@@ -13,7 +13,7 @@ from .endpoints import BY_NAME, TABLE_READ, TABLE_WRITE, Endpoint
 from .errors import ApiError
 from .faults import HTML_502, FaultDecision
 from .ratelimit import reset_header
-from .runtime import Runtime, new_logid, runtime
+from .runtime import COMMITTED, RECORDS_WRITTEN, TOKEN, Runtime, new_logid, runtime
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOGID = "X-Tt-Logid"
@@ -81,7 +81,7 @@ async def _bitable(rt: Runtime, request: web.Request, handler: Handler,
     code = -1
     try:
         token = rt.tokens.authenticate(request.headers.get("Authorization"))
-        request["token"] = token
+        request[TOKEN] = token
         if rt.config.rate_limits_enabled:
             wait = rt.limiter.check(token.app_id, ep.name, rt.limits_for(ep))
             if wait is not None:
@@ -114,9 +114,9 @@ async def _bitable(rt: Runtime, request: web.Request, handler: Handler,
         return error_response(exc)
     finally:
         if code != -1:
-            write = ep.is_write and bool(request.get("committed", True))
+            write = ep.is_write and bool(request.get(COMMITTED, True))
             rt.stats.outcome(ep.name, table_id, code, write=write,
-                             records=int(request.get("records_written", 0)))
+                             records=int(request.get(RECORDS_WRITTEN, 0)))
 
 
 @web.middleware

@@ -13,7 +13,7 @@ from .errors import ApiError
 from .middleware import envelope
 from .model import BaseApp, FieldDef, TableState
 from .routes_records import client_token, remember, replay
-from .runtime import Runtime, body_json, page_of, page_params, runtime
+from .runtime import COMMITTED, Runtime, body_json, page_of, page_params, runtime
 
 MAX_FIELDS = 150
 
@@ -96,7 +96,7 @@ async def field_create(request: web.Request) -> web.StreamResponse:
     body = await body_json(request)
     key = (base.app_token, table.table_id, "field.create", token) if token else None
     if key is not None and (old := replay(rt, key, body)) is not None:
-        request["committed"] = False
+        request[COMMITTED] = False
         return envelope(old)
     field = create_field(rt, base, table, body.get("field_name"), body.get("type"),
                          body.get("property"))

@@ -12,7 +12,7 @@ from . import errors as E
 from .errors import ApiError
 from .middleware import envelope, json_response
 from .model import MediaFile
-from .runtime import body_json, decode_page_token, encode_page_token, runtime
+from .runtime import RECORDS_WRITTEN, body_json, decode_page_token, encode_page_token, runtime
 
 MAX_MEDIA = 20 * 1024 * 1024
 
@@ -151,7 +151,7 @@ async def batch_update(request: web.Request) -> web.StreamResponse:
             continue
         target.update({k: v for k, v in rec.items() if k != "_id"})
         items.append({"success": True, "id": rid, "errors": []})
-    request["records_written"] = sum(1 for i in items if i["success"])
+    request[RECORDS_WRITTEN] = sum(1 for i in items if i["success"])
     return envelope({"items": items})
 
 

@@ -16,7 +16,17 @@ from .cells import add_missing_options, normalize_fields
 from .errors import ApiError
 from .middleware import envelope
 from .model import BaseApp, RecordState, TableState
-from .runtime import Runtime, body_json, page_of, page_params, query_bool, runtime
+from .runtime import (
+    COMMITTED,
+    RECORDS_WRITTEN,
+    TOKEN,
+    Runtime,
+    body_json,
+    page_of,
+    page_params,
+    query_bool,
+    runtime,
+)
 from .shapes import ReadContext, filter_mapping, render_record
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -32,7 +42,7 @@ def _locate(request: web.Request) -> tuple[Runtime, BaseApp, TableState]:
 
 def actor_id(request: web.Request) -> str:
     """Return the person ID that writes on behalf of the calling app."""
-    token = request.get("token")
+    token = request.get(TOKEN)
     app_id = getattr(token, "app_id", "anonymous")
     return "ou_" + hashlib.sha1(app_id.encode()).hexdigest()[:32]
 
@@ -130,7 +140,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     body = await body_json(request)
     key = (base.app_token, table.table_id, "record.create", token) if token else None
     if key is not None and (old := replay(rt, key, body)) is not None:
-        request["committed"] = False
+        request[COMMITTED] = False
         return envelope(old)
     _check_capacity(rt, table, 1)
     cells = normalize_fields(table, body.get("fields"), rt.write_context(base))
@@ -139,7 +149,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     add_missing_options(table, cells, rt.state.ids)
     data = {"record": render_record(table, rec, _write_ctx(rt, request, base), cells)}
     remember(rt, key, body, data)
-    request["records_written"] = 1
+    request[RECORDS_WRITTEN] = 1
     return envelope(data)
 
 
@@ -150,7 +160,7 @@ async def batch_create(request: web.Request) -> web.StreamResponse:
     body = await body_json(request)
     key = (base.app_token, table.table_id, "record.batch_create", token) if token else None
     if key is not None and (old := replay(rt, key, body)) is not None:
-        request["committed"] = False
+        request[COMMITTED] = False
         return envelope(old)
     records = _records_list(body, rt.config.max_batch)
     _check_capacity(rt, table, len(records))
@@ -168,7 +178,7 @@ async def batch_create(request: web.Request) -> web.StreamResponse:
         out.append(render_record(table, rec, rctx, cells))
     data = {"records": out}
     remember(rt, key, body, data)
-    request["records_written"] = len(out)
+    request[RECORDS_WRITTEN] = len(out)
     return envelope(data)
 
 
@@ -180,7 +190,7 @@ async def update(request: web.Request) -> web.StreamResponse:
     cells = normalize_fields(table, body.get("fields"), rt.write_context(base))
     _apply(rt, request, rec, cells)
     add_missing_options(table, cells, rt.state.ids)
-    request["records_written"] = 1
+    request[RECORDS_WRITTEN] = 1
     return envelope({"record": render_record(table, rec, _write_ctx(rt, request, base), cells)})
 
 
@@ -202,7 +212,7 @@ async def batch_update(request: web.Request) -> web.StreamResponse:
         _apply(rt, request, rec, cells)
         add_missing_options(table, cells, rt.state.ids)
         out.append(render_record(table, rec, rctx, cells))
-    request["records_written"] = len(out)
+    request[RECORDS_WRITTEN] = len(out)
     return envelope({"records": out})
 
 
@@ -224,7 +234,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     rec = table.record(request.match_info["record_id"])
     del table.records[rec.record_id]
     _unlink(base, table, {rec.record_id})
-    request["records_written"] = 1
+    request[RECORDS_WRITTEN] = 1
     return envelope({"deleted": True, "record_id": rec.record_id})
 
 
@@ -239,7 +249,7 @@ async def batch_delete(request: web.Request) -> web.StreamResponse:
     for rid in unique:
         del table.records[rid]
     _unlink(base, table, set(unique))
-    request["records_written"] = len(unique)
+    request[RECORDS_WRITTEN] = len(unique)
     return envelope({"records": [{"deleted": True, "record_id": r} for r in unique]})
 
 

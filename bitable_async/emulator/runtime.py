@@ -12,7 +12,7 @@ import msgspec
 from aiohttp import web
 
 from . import errors as E
-from .auth import TokenStore
+from .auth import IssuedToken, TokenStore
 from .cells import WriteContext
 from .config import EmulatorConfig
 from .endpoints import PAGE_CAPS, Endpoint
@@ -76,6 +76,10 @@ class Runtime:
 
 
 RT: web.AppKey[Runtime] = web.AppKey("bitable_emulator_runtime", Runtime)
+TOKEN: web.RequestKey[IssuedToken] = web.RequestKey("emulator_token", IssuedToken)
+# False when an idempotent replay answered (nothing was written).
+COMMITTED: web.RequestKey[bool] = web.RequestKey("emulator_committed", bool)
+RECORDS_WRITTEN: web.RequestKey[int] = web.RequestKey("emulator_records_written", int)
 
 
 def runtime(request: web.Request) -> Runtime:

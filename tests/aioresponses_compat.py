@@ -34,5 +34,5 @@ class _CompatResponse(ClientResponse):
         super().__init__(method, url, **kwargs)
 
 
-if _core.ClientResponse is ClientResponse:
-    _core.ClientResponse = _CompatResponse  # type: ignore[misc]
+if getattr(_core, "ClientResponse", None) is ClientResponse:
+    setattr(_core, "ClientResponse", _CompatResponse)  # noqa: B010 -- patching a module

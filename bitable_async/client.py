@@ -27,6 +27,7 @@ from bitable_async.handles import AppHandle, TableHandle
 from bitable_async.retry import Clock, Sleep
 
 if TYPE_CHECKING:
+    from bitable_async.resources.apaas import ApaasRecordsResource
     from cache_backends import TokenCache
 
 __all__ = ["BitableClient"]
@@ -177,6 +178,23 @@ class BitableClient:
             ConfigurationError: an identifier is empty or malformed.
         """
         return TableHandle(self, app_token, table_id)
+
+    def apaas(self, namespace: str, object_api_name: str) -> ApaasRecordsResource:
+        """The records of one aPaaS application object (batch_query / batch_update); no I/O.
+
+        Args:
+            namespace: the aPaaS application namespace, e.g. ``package_test__c``.
+            object_api_name: the object's API name, e.g. ``_user``.
+
+        Returns:
+            The :class:`~bitable_async.resources.apaas.ApaasRecordsResource`.
+
+        Raises:
+            ValueError: an argument is empty or longer than 256 characters.
+        """
+        from bitable_async.resources import ApaasRecordsResource, CallContext
+
+        return ApaasRecordsResource(CallContext(self._transport), namespace, object_api_name)
 
     @overload
     async def request(

@@ -14,6 +14,20 @@ from bitable_async.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from bitable_async.client import BitableClient
+    from bitable_async.resources import (
+        AppResource,
+        AppResources,
+        AttachmentsResource,
+        DashboardsResource,
+        FieldsResource,
+        FormsResource,
+        RecordsResource,
+        RolesResource,
+        TableResources,
+        TablesResource,
+        ViewsResource,
+    )
+    from bitable_async.values.record_codec import RecordCodec
 
 __all__ = ["AppHandle", "TableHandle"]
 
@@ -43,11 +57,12 @@ class AppHandle:
         ConfigurationError: ``app_token`` is empty or not a plain identifier.
     """
 
-    __slots__ = ("_app_token", "_client")
+    __slots__ = ("_app_token", "_client", "_ns")
 
     def __init__(self, client: BitableClient, app_token: str) -> None:
         self._client = client
         self._app_token = _check_id("app_token", app_token)
+        self._ns: AppResources | None = None
 
     @property
     def client(self) -> BitableClient:
@@ -81,6 +96,40 @@ class AppHandle:
         """
         return f"{_APPS}/{quote(self._app_token, safe='')}{_segments(parts)}"
 
+    # -- resource namespaces (bitable_async.resources), built lazily, no I/O ----
+
+    def _resources(self) -> AppResources:
+        if self._ns is None:
+            from bitable_async.resources import AppResources, CallContext
+
+            self._ns = AppResources(CallContext(self._client.transport), self._app_token)
+        return self._ns
+
+    @property
+    def meta(self) -> AppResource:
+        """The app itself: ``get()`` and ``update(name=..., is_advanced=...)``."""
+        return self._resources().meta
+
+    @property
+    def tables(self) -> TablesResource:
+        """The app's tables: list, create, batch_create, update, delete, batch_delete."""
+        return self._resources().tables
+
+    @property
+    def dashboards(self) -> DashboardsResource:
+        """The app's dashboards: list, copy."""
+        return self._resources().dashboards
+
+    @property
+    def roles(self) -> RolesResource:
+        """The app's custom roles, and their members via ``roles.members(role_id)``."""
+        return self._resources().roles
+
+    @property
+    def attachments(self) -> AttachmentsResource:
+        """Upload files for attachment cells of this app; download attachment files."""
+        return self._resources().attachments
+
     def __repr__(self) -> str:
         return f"AppHandle(app_token={self._app_token!r})"
 
@@ -105,12 +154,13 @@ class TableHandle:
         ConfigurationError: an identifier is empty or not a plain identifier.
     """
 
-    __slots__ = ("_app_token", "_client", "_table_id")
+    __slots__ = ("_app_token", "_client", "_ns", "_table_id")
 
     def __init__(self, client: BitableClient, app_token: str, table_id: str) -> None:
         self._client = client
         self._app_token = _check_id("app_token", app_token)
         self._table_id = _check_id("table_id", table_id)
+        self._ns: TableResources | None = None
 
     @property
     def client(self) -> BitableClient:
@@ -145,6 +195,48 @@ class TableHandle:
             f"{_APPS}/{quote(self._app_token, safe='')}/tables/"
             f"{quote(self._table_id, safe='')}{_segments(parts)}"
         )
+
+    # -- resource namespaces (bitable_async.resources), built lazily, no I/O ----
+
+    def _resources(self) -> TableResources:
+        if self._ns is None:
+            from bitable_async.resources import CallContext, TableResources
+
+            self._ns = TableResources(
+                CallContext(self._client.transport), self._app_token, self._table_id
+            )
+        return self._ns
+
+    @property
+    def records(self) -> RecordsResource:
+        """The table's records: list, search, get, batch_get and every write."""
+        return self._resources().records
+
+    @property
+    def fields(self) -> FieldsResource:
+        """The table's fields: list, create, update, delete."""
+        return self._resources().fields
+
+    @property
+    def views(self) -> ViewsResource:
+        """The table's views: list, get, create, update, delete."""
+        return self._resources().views
+
+    @property
+    def forms(self) -> FormsResource:
+        """The table's forms and form questions."""
+        return self._resources().forms
+
+    async def refresh_schema(self) -> RecordCodec:
+        """Fetch the table's field list again (it is otherwise fetched once per handle).
+
+        Returns:
+            The record codec built from the new schema.
+
+        Raises:
+            BitableError: listing the fields failed.
+        """
+        return await self._resources().schema.refresh()
 
     def __repr__(self) -> str:
         return f"TableHandle(app_token={self._app_token!r}, table_id={self._table_id!r})"

@@ -1,0 +1,457 @@
+"""Record writes: create, update, delete and their batch forms (A.31-A.36).
+
+Every write encodes and validates the WHOLE input with the table's codec
+before the first request. Batch writes accept any iterable, are split into
+chunks (500 records by default) and sent one after another through the write
+seam (:meth:`~bitable_async.resources._base.Resource._write`); a failed chunk
+raises :class:`~bitable_async.batching.BatchError`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from bitable_async.batching import (
+    DEFAULT_CHUNK_SIZE,
+    ChunkSpan,
+    check_chunk_size,
+    flatten,
+    run_chunks,
+)
+from bitable_async.errors import FieldValueError
+from bitable_async.models.record import RawRecord, Record
+from bitable_async.resources._base import (
+    WRITE,
+    CallContext,
+    TableResource,
+    UserIdType,
+    path_id,
+    query,
+)
+from bitable_async.resources.schema import TableSchema
+from bitable_async.values.record_codec import RecordCodec
+
+__all__ = ["MAX_BATCH", "DeletedRecord", "RecordWrites"]
+
+logger = logging.getLogger("bitable_async.records")
+
+MAX_BATCH = 1000
+"""The largest chunk_size accepted (000 documents 1,000; the default stays 500)."""
+
+
+class DeletedRecord(msgspec.Struct, kw_only=True):
+    """The result of deleting one record.
+
+    Attributes:
+        record_id: the record.
+        deleted: whether it was deleted.
+    """
+
+    record_id: str = ""
+    deleted: bool = False
+
+
+class _RecordData(msgspec.Struct):
+    record: RawRecord | None = None
+
+
+class _RecordsData(msgspec.Struct):
+    records: list[RawRecord] | None = None
+
+
+class _DeletedData(msgspec.Struct):
+    records: list[DeletedRecord] | None = None
+
+
+def _ids(name: str, values: Iterable[str]) -> list[str]:
+    if isinstance(values, str):
+        raise TypeError(f"{name} must be an iterable of ids, not one string")
+    out = list(values)
+    for i, rid in enumerate(out):
+        if not isinstance(rid, str) or not rid.strip():
+            raise ValueError(f"{name}[{i}] must be a non-empty record id, got {rid!r}")
+    return out
+
+
+def _chunk_token(client_token: str | None, index: int) -> str:
+    """The client_token of one chunk: derived from the caller's, or a new UUID.
+
+    Chunk 0 uses the caller's token as is; chunk ``i`` a UUIDv5 of it, so calling
+    the same batch again with the same token replays every chunk idempotently.
+    """
+    if client_token is None:
+        return str(uuid.uuid4())
+    if index == 0:
+        return client_token
+    try:
+        namespace = uuid.UUID(client_token)
+    except ValueError:
+        namespace = uuid.uuid5(uuid.NAMESPACE_OID, client_token)
+    return str(uuid.uuid5(namespace, f"chunk-{index}"))
+
+
+def _raw_cell(raw: msgspec.Raw) -> Any:
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+
+
+def _decode_written(codec: RecordCodec, raws: Sequence[RawRecord]) -> list[Record]:
+    """Decode the records a write returned without ever failing.
+
+    The write is committed by then, so a cell the codec cannot read (a server
+    echoing the write shape) must not turn success into an error: such a
+    record keeps its cells as plain JSON values.
+    """
+    out: list[Record] = []
+    for i, raw in enumerate(raws):
+        try:
+            out.append(codec.decode_record(raw, index=i))
+        except FieldValueError as exc:
+            logger.debug("write response record %s kept raw: %s", raw.rid, exc)
+            fields = {name: _raw_cell(cell) for name, cell in raw.fields.items()}
+            out.append(Record(record_id=raw.rid, fields=fields))
+    return out
+
+
+class RecordWrites(TableResource):
+    """The write half of :class:`~bitable_async.resources.records.RecordsResource`.
+
+    Attributes:
+        schema: the table's cached schema (field list and codec).
+    """
+
+    def __init__(
+        self,
+        ctx: CallContext,
+        app_token: str,
+        table_id: str,
+        *,
+        schema: TableSchema,
+    ) -> None:
+        """Bind to one table.
+
+        Args:
+            ctx: the transport and identity to call with.
+            app_token: the Bitable.
+            table_id: the table.
+            schema: the table's schema cache (shared with its handle).
+
+        Raises:
+            ValueError: an id is empty.
+        """
+        super().__init__(ctx, app_token, table_id)
+        self.schema = schema
+        self._path = f"{self._table_path}/records"
+
+    def _rec_path(self, record_id: str) -> str:
+        return f"{self._path}/{path_id('record_id', record_id)}"
+
+    async def codec(self) -> RecordCodec:
+        """The table's record codec (fetches the schema on first use).
+
+        Returns:
+            The codec.
+
+        Raises:
+            BitableError: listing the fields failed.
+        """
+        return await self.schema.codec()
+
+    async def refresh_schema(self) -> RecordCodec:
+        """Fetch the table's field list again and rebuild the codec.
+
+        Returns:
+            The new codec.
+
+        Raises:
+            BitableError: listing the fields failed.
+        """
+        return await self.schema.refresh()
+
+    # ----------------------------------------------------------------- writes
+
+    async def create(
+        self,
+        fields: Mapping[str, Any],
+        *,
+        user_id_type: UserIdType = "open_id",
+        ignore_consistency_check: bool | None = None,
+    ) -> Record:
+        """Create one record.
+
+        API: ``POST .../tables/:table_id/records`` (app_table_record.create, A.31).
+        The spec declares no ``client_token`` here: use :meth:`batch_create`
+        for an idempotent create.
+
+        Args:
+            fields: field name -> value (typed values or wire shapes).
+            user_id_type: id kind of persons in ``fields`` (declared required).
+            ignore_consistency_check: skip the server's consistency check (000).
+
+        Returns:
+            The created record.
+
+        Raises:
+            FieldValueError: a value does not fit its field (before any request).
+            BitableError: the request failed.
+        """
+        codec = await self.schema.codec()
+        encoded = codec.encode_fields(fields, record_index=0)
+        params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
+
+        async def call() -> Record:
+            data = await self._call(
+                "POST",
+                self._path,
+                _RecordData,
+                params=params,
+                json={"fields": encoded},
+                endpoint_class=WRITE,
+            )
+            if data.record is None:
+                return Record(record_id=None, fields=dict(fields))
+            return _decode_written(codec, [data.record])[0]
+
+        return await self._write("records.create", call)
+
+    async def update(
+        self,
+        record_id: str,
+        fields: Mapping[str, Any],
+        *,
+        user_id_type: UserIdType | None = None,
+        ignore_consistency_check: bool | None = None,
+    ) -> Record:
+        """Update one record's cells.
+
+        API: ``PUT .../tables/:table_id/records/:record_id`` (app_table_record.update, A.32).
+
+        Args:
+            record_id: the record.
+            fields: field name -> new value (``None`` clears the cell).
+            user_id_type: id kind of persons in ``fields``.
+            ignore_consistency_check: skip the server's consistency check (000).
+
+        Returns:
+            The updated record.
+
+        Raises:
+            FieldValueError: a value does not fit its field (before any request).
+            BitableError: the request failed.
+        """
+        path = self._rec_path(record_id)
+        codec = await self.schema.codec()
+        encoded = codec.encode_fields(fields, record_index=0)
+        params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
+
+        async def call() -> Record:
+            data = await self._call(
+                "PUT",
+                path,
+                _RecordData,
+                params=params,
+                json={"fields": encoded},
+                endpoint_class=WRITE,
+                retry_unknown_outcome=True,
+            )
+            if data.record is None:
+                return Record(record_id=record_id, fields=dict(fields))
+            return _decode_written(codec, [data.record])[0]
+
+        return await self._write("records.update", call)
+
+    async def delete(
+        self, record_id: str, *, ignore_consistency_check: bool | None = None
+    ) -> DeletedRecord:
+        """Delete one record.
+
+        API: ``DELETE .../tables/:table_id/records/:record_id`` (app_table_record.delete, A.33).
+
+        Args:
+            record_id: the record.
+            ignore_consistency_check: skip the server's consistency check (000).
+
+        Returns:
+            The record id and the deleted flag.
+
+        Raises:
+            ValueError: ``record_id`` is empty.
+            BitableError: the request failed.
+        """
+        path = self._rec_path(record_id)
+        params = query(ignore_consistency_check=ignore_consistency_check)
+
+        async def call() -> DeletedRecord:
+            return await self._call(
+                "DELETE", path, DeletedRecord, params=params, endpoint_class=WRITE
+            )
+
+        return await self._write("records.delete", call)
+
+    async def batch_create(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        user_id_type: UserIdType | None = None,
+        client_token: str | None = None,
+        ignore_consistency_check: bool | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> builtins.list[Record]:
+        """Create any number of records, 500 per call.
+
+        API: ``POST .../tables/:table_id/records/batch_create`` (app_table_record.batch_create,
+        A.34). Every row is validated and encoded before the first call. Each
+        chunk carries its own ``client_token`` (derived from ``client_token``
+        when given, so the same call can be repeated safely), which also lets
+        the transport retry a chunk whose outcome is unknown.
+
+        Args:
+            rows: one ``field name -> value`` mapping per record.
+            user_id_type: id kind of persons in the rows.
+            client_token: idempotency key (a UUID) of the first chunk; later
+                chunks use keys derived from it. New UUIDs when omitted.
+            ignore_consistency_check: skip the server's consistency check (000).
+            chunk_size: records per call (1-1000; default 500).
+
+        Returns:
+            The created records, in input order.
+
+        Raises:
+            FieldValueError: a value does not fit its field (names the record
+                index; nothing is sent).
+            BatchError: a call failed; says which chunks were committed (with
+                their records), which failed and why, and which were not sent.
+        """
+        size = check_chunk_size(chunk_size, MAX_BATCH)
+        codec = await self.schema.codec()
+        encoded = codec.encode_batch(rows)
+        path = f"{self._path}/batch_create"
+
+        async def send(span: ChunkSpan, chunk: Sequence[dict[str, Any]]) -> list[Record]:
+            params = query(
+                user_id_type=user_id_type,
+                client_token=_chunk_token(client_token, span.index),
+                ignore_consistency_check=ignore_consistency_check,
+            )
+            payload = {"records": [{"fields": f} for f in chunk]}
+
+            async def call() -> list[Record]:
+                data = await self._call(
+                    "POST",
+                    path,
+                    _RecordsData,
+                    params=params,
+                    json=payload,
+                    endpoint_class=WRITE,
+                    retry_unknown_outcome=True,
+                )
+                return _decode_written(codec, data.records or [])
+
+            return await self._write("records.batch_create", call)
+
+        return flatten(await run_chunks(encoded, size, send))
+
+    async def batch_update(
+        self,
+        updates: Iterable[tuple[str, Mapping[str, Any]]] | Mapping[str, Mapping[str, Any]],
+        *,
+        user_id_type: UserIdType | None = None,
+        ignore_consistency_check: bool | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> builtins.list[Record]:
+        """Update any number of records, 500 per call.
+
+        API: ``POST .../tables/:table_id/records/batch_update`` (app_table_record.batch_update,
+        A.35). Every row is validated and encoded before the first call.
+
+        Args:
+            updates: ``(record_id, fields)`` pairs, or a ``{record_id: fields}`` mapping.
+            user_id_type: id kind of persons in the rows.
+            ignore_consistency_check: skip the server's consistency check (000).
+            chunk_size: records per call (1-1000; default 500).
+
+        Returns:
+            The updated records, in input order.
+
+        Raises:
+            ValueError: an empty record id (before any request).
+            FieldValueError: a value does not fit its field (names the record index).
+            BatchError: a call failed; says which chunks were committed.
+        """
+        size = check_chunk_size(chunk_size, MAX_BATCH)
+        pairs = builtins.list(updates.items() if isinstance(updates, Mapping) else updates)
+        ids = _ids("record_id", (p[0] for p in pairs))
+        codec = await self.schema.codec()
+        encoded = codec.encode_batch(p[1] for p in pairs)
+        items = [{"record_id": rid, "fields": f} for rid, f in zip(ids, encoded, strict=True)]
+        path = f"{self._path}/batch_update"
+        params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
+
+        async def send(span: ChunkSpan, chunk: Sequence[dict[str, Any]]) -> list[Record]:
+            payload = {"records": builtins.list(chunk)}
+
+            async def call() -> list[Record]:
+                data = await self._call(
+                    "POST",
+                    path,
+                    _RecordsData,
+                    params=params,
+                    json=payload,
+                    endpoint_class=WRITE,
+                    retry_unknown_outcome=True,
+                )
+                return _decode_written(codec, data.records or [])
+
+            return await self._write("records.batch_update", call)
+
+        return flatten(await run_chunks(items, size, send))
+
+    async def batch_delete(
+        self,
+        record_ids: Iterable[str],
+        *,
+        ignore_consistency_check: bool | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> builtins.list[DeletedRecord]:
+        """Delete any number of records, 500 per call.
+
+        API: ``POST .../tables/:table_id/records/batch_delete`` (app_table_record.batch_delete,
+        A.36); the body is ``{"records": [record_id, ...]}``.
+
+        Args:
+            record_ids: the records.
+            ignore_consistency_check: skip the server's consistency check (000).
+            chunk_size: ids per call (1-1000; default 500).
+
+        Returns:
+            One result per id, in input order.
+
+        Raises:
+            ValueError: an empty id (before any request).
+            BatchError: a call failed; says which chunks were committed.
+        """
+        size = check_chunk_size(chunk_size, MAX_BATCH)
+        ids = _ids("record_ids", record_ids)
+        path = f"{self._path}/batch_delete"
+        params = query(ignore_consistency_check=ignore_consistency_check)
+
+        async def send(span: ChunkSpan, chunk: Sequence[str]) -> list[DeletedRecord]:
+            payload = {"records": builtins.list(chunk)}
+
+            async def call() -> list[DeletedRecord]:
+                data = await self._call(
+                    "POST", path, _DeletedData, params=params, json=payload, endpoint_class=WRITE
+                )
+                return data.records or []
+
+            return await self._write("records.batch_delete", call)
+
+        return flatten(await run_chunks(ids, size, send))

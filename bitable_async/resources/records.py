@@ -1,0 +1,309 @@
+"""Records of a data table: list, search, get, batch_get (A.29, A.30, 000, search).
+
+Reads decode every cell with the codec its field's schema names (the schema is
+fetched once per handle, see :mod:`bitable_async.resources.schema`). The writes
+live in :mod:`bitable_async.resources.record_writes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from bitable_async.batching import DEFAULT_GET_CHUNK_SIZE, check_chunk_size, chunked
+from bitable_async.config import EndpointClass
+from bitable_async.models.record import Record
+from bitable_async.pagination import Page, PageIterator, resolve_page_size
+from bitable_async.resources._base import READ, UserIdType, body, json_list, query
+from bitable_async.resources.record_writes import DeletedRecord, RecordWrites, _ids, _RecordData
+from bitable_async.resources.schema import TableSchema
+from bitable_async.resources.search import SearchFilterLike, SortLike, filter_body, sort_body
+
+__all__ = [
+    "LIST_MAX_PAGE_SIZE",
+    "SEARCH_MAX_PAGE_SIZE",
+    "BatchGetResult",
+    "DeletedRecord",
+    "RecordsResource",
+    "TableSchema",
+]
+
+LIST_MAX_PAGE_SIZE = 100
+"""list records page_size maximum by the parameter rule (A.30; the prose says 500)."""
+
+SEARCH_MAX_PAGE_SIZE = 500
+"""records/search page_size maximum (supplement.md)."""
+
+FILTER_MAX_LEN = 2000
+SORT_MAX_LEN = 1000
+
+
+class BatchGetResult(msgspec.Struct, kw_only=True):
+    """The result of :meth:`RecordsResource.batch_get`, over every chunk.
+
+    Attributes:
+        records: the records found, typed.
+        absent_record_ids: ids that do not exist.
+        forbidden_record_ids: ids the caller may not read.
+    """
+
+    records: list[Record]
+    absent_record_ids: list[str]
+    forbidden_record_ids: list[str]
+
+
+class _BatchGetData(msgspec.Struct):
+    records: msgspec.Raw | None = None
+    absent_record_ids: list[str] | None = None
+    forbidden_record_ids: list[str] | None = None
+
+
+def _check_len(name: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        raise ValueError(f"{name} is {len(value)} characters; the API allows at most {limit}")
+
+
+def _formula(value: object | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    # A formula builder (bitable_async.filters) renders itself with str().
+    return str(value)
+
+
+class RecordsResource(RecordWrites):
+    """The records of one table (``client.table(app, table).records``).
+
+    Reads are defined here, writes in :class:`~bitable_async.resources.record_writes.RecordWrites`.
+
+    Attributes:
+        schema: the table's cached schema (field list and codec).
+    """
+
+    # ------------------------------------------------------------------ reads
+
+    def list(
+        self,
+        *,
+        view_id: str | None = None,
+        filter: object | None = None,
+        sort: Iterable[str] | str | None = None,
+        field_names: Iterable[str] | str | None = None,
+        text_field_as_array: bool | None = None,
+        display_formula_ref: bool | None = None,
+        automatic_fields: bool | None = None,
+        user_id_type: UserIdType | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> PageIterator[Record]:
+        """Iterate over the table's records, typed.
+
+        API: ``GET .../tables/:table_id/records`` (app_table_record.list, A.30);
+        rate class ``list_records`` (10 QPS and 1000 per minute).
+
+        Args:
+            view_id: read through this view (ignored by the server when
+                ``filter`` or ``sort`` is given).
+            filter: a formula string such as ``'CurrentValue.[Age]>18'`` or a
+                formula builder from :mod:`bitable_async.filters` (<= 2,000 chars).
+            sort: ``"<field> DESC|ASC"`` strings (sent as a JSON array, <= 1,000 chars).
+            field_names: only these fields (sent as a JSON array).
+            text_field_as_array: read text cells as segment arrays.
+            display_formula_ref: formula / lookup cells in the referenced field's format.
+            automatic_fields: also return created/modified by and time.
+            user_id_type: id kind of persons in the result.
+            page_size: records per request, capped at 100 (default 100).
+            page_token: resume at this page.
+
+        Returns:
+            A lazy iterator of :class:`~bitable_async.models.record.Record`.
+
+        Raises:
+            ValueError: a filter or sort too long, or ``page_size`` < 1.
+        """
+        size = resolve_page_size(page_size, LIST_MAX_PAGE_SIZE)
+        formula = _formula(filter)
+        _check_len("filter", formula, FILTER_MAX_LEN)
+        sort_s = json_list("sort", sort)
+        _check_len("sort", sort_s, SORT_MAX_LEN)
+        fields_s = json_list("field_names", field_names)
+        base = query(
+            view_id=view_id,
+            filter=formula,
+            sort=sort_s,
+            field_names=fields_s,
+            text_field_as_array=text_field_as_array,
+            user_id_type=user_id_type,
+            display_formula_ref=display_formula_ref,
+            automatic_fields=automatic_fields,
+        )
+
+        async def fetch(token: str | None, size: int) -> Page[Record]:
+            codec = await self.schema.codec()
+            raw = await self._call(
+                "GET",
+                self._path,
+                msgspec.Raw,
+                params={**base, **query(page_size=size, page_token=token)},
+                endpoint_class=EndpointClass.LIST_RECORDS,
+            )
+            page = codec.decode_page(raw)
+            return Page(page.items, page.has_more, page.page_token, page.total)
+
+        return PageIterator(fetch, page_size=size, page_token=page_token)
+
+    def search(
+        self,
+        *,
+        filter: SearchFilterLike | None = None,
+        sort: Iterable[SortLike] | None = None,
+        view_id: str | None = None,
+        field_names: Iterable[str] | None = None,
+        automatic_fields: bool | None = None,
+        user_id_type: UserIdType | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> PageIterator[Record]:
+        """Iterate over the records matching a structured filter, typed.
+
+        API: ``POST .../tables/:table_id/records/search`` (supplement.md,
+        "Records search"). An empty search returns every record.
+
+        Args:
+            filter: a filter from :mod:`bitable_async.filters` or the JSON
+                mapping ``{"conjunction", "conditions", "children"}``.
+            sort: ``"<field> [DESC|ASC]"`` strings, ``{"field_name", "desc"}``
+                mappings or sort helpers.
+            view_id: search within this view.
+            field_names: only these fields.
+            automatic_fields: also return created/modified by and time.
+            user_id_type: id kind of persons in the result.
+            page_size: records per request, capped at 500 (default 500).
+            page_token: resume at this page.
+
+        Returns:
+            A lazy iterator of :class:`~bitable_async.models.record.Record`.
+
+        Raises:
+            TypeError: a filter or sort of an unsupported type.
+            ValueError: ``page_size`` < 1.
+        """
+        size = resolve_page_size(page_size, SEARCH_MAX_PAGE_SIZE)
+        payload = body(
+            view_id=view_id,
+            field_names=None if field_names is None else _ids("field_names", field_names),
+            sort=None if sort is None else sort_body(sort),
+            filter=None if filter is None else filter_body(filter),
+            automatic_fields=automatic_fields,
+        )
+        path = f"{self._path}/search"
+
+        async def fetch(token: str | None, size: int) -> Page[Record]:
+            codec = await self.schema.codec()
+            raw = await self._call(
+                "POST",
+                path,
+                msgspec.Raw,
+                params=query(page_size=size, page_token=token, user_id_type=user_id_type),
+                json=payload,
+                endpoint_class=READ,
+                retry_unknown_outcome=True,
+            )
+            page = codec.decode_page(raw)
+            return Page(page.items, page.has_more, page.page_token, page.total)
+
+        return PageIterator(fetch, page_size=size, page_token=page_token)
+
+    async def get(
+        self,
+        record_id: str,
+        *,
+        text_field_as_array: bool | None = None,
+        display_formula_ref: bool | None = None,
+        automatic_fields: bool | None = None,
+        user_id_type: UserIdType | None = None,
+    ) -> Record:
+        """Get one record, typed.
+
+        API: ``GET .../tables/:table_id/records/:record_id`` (app_table_record.get, A.29).
+
+        Args:
+            record_id: the record.
+            text_field_as_array: read text cells as segment arrays.
+            display_formula_ref: formula / lookup cells in the referenced field's format.
+            automatic_fields: also return created/modified by and time.
+            user_id_type: id kind of persons in the result.
+
+        Returns:
+            The record.
+
+        Raises:
+            ValueError: ``record_id`` is empty.
+            NotFoundError: no such record (1254043).
+            FieldValueError: a cell does not fit its field's type.
+        """
+        path = self._rec_path(record_id)
+        codec = await self.schema.codec()
+        data = await self._call(
+            "GET",
+            path,
+            _RecordData,
+            params=query(
+                text_field_as_array=text_field_as_array,
+                user_id_type=user_id_type,
+                display_formula_ref=display_formula_ref,
+                automatic_fields=automatic_fields,
+            ),
+        )
+        if data.record is None:
+            return Record(record_id=record_id, fields=dict.fromkeys(codec.field_names))
+        return codec.decode_record(data.record)
+
+    async def batch_get(
+        self,
+        record_ids: Iterable[str],
+        *,
+        user_id_type: UserIdType | None = None,
+        with_shared_url: bool | None = None,
+        automatic_fields: bool | None = None,
+        chunk_size: int = DEFAULT_GET_CHUNK_SIZE,
+    ) -> BatchGetResult:
+        """Get many records by id, 100 per call.
+
+        API: ``POST .../tables/:table_id/records/batch_get`` (000). The options
+        travel in the body, not the query.
+
+        Args:
+            record_ids: the ids (any number; split into chunks).
+            user_id_type: id kind of persons in the result.
+            with_shared_url: also return each record's share link.
+            automatic_fields: also return created/modified by and time.
+            chunk_size: ids per call (1-100).
+
+        Returns:
+            The records found, and the absent and forbidden ids.
+
+        Raises:
+            ValueError: an empty id or a bad chunk size (before any request).
+            BitableError: a call failed (earlier chunks' results are dropped).
+        """
+        ids = _ids("record_ids", record_ids)
+        size = check_chunk_size(chunk_size, DEFAULT_GET_CHUNK_SIZE)
+        codec = await self.schema.codec()
+        result = BatchGetResult(records=[], absent_record_ids=[], forbidden_record_ids=[])
+        path = f"{self._path}/batch_get"
+        for _, chunk in chunked(ids, size):
+            payload = body(
+                record_ids=list(chunk),
+                user_id_type=user_id_type,
+                with_shared_url=with_shared_url,
+                automatic_fields=automatic_fields,
+            )
+            data = await self._call(
+                "POST", path, _BatchGetData, json=payload, retry_unknown_outcome=True
+            )
+            if data.records is not None:
+                result.records.extend(codec.decode_record_list(data.records))
+            result.absent_record_ids.extend(data.absent_record_ids or ())
+            result.forbidden_record_ids.extend(data.forbidden_record_ids or ())
+        return result

@@ -1,0 +1,360 @@
+"""Bulk insert / update / upsert over streams of any length, through the table writer.
+
+Memory stays constant in the input: rows are read, encoded and sent one chunk
+(500 records) at a time, with at most ``depth`` chunks handed to the writer and
+one more being encoded -- so the next chunk is ready the moment the current
+request returns (pipelining), and the serial lane never waits for Python.
+
+Exactly once: every create chunk is a writer batch with its own UUIDv4
+``client_token``, reused on each retry (see ``writing/batch.py``), so lost
+responses and 5xx never duplicate rows. Several processes loading the same
+table take turns through the writer's Redis lease.
+
+Each function returns a :class:`BulkSummary` (written, failed with reasons,
+retries, conflicts seen, elapsed) and reports :class:`BulkProgress` to an
+optional callback and/or a rich progress bar.
+
+Upsert (:func:`bulk_upsert`) first reads the key fields of every existing row
+once (``records/search``, one page in memory at a time; a table holds at most
+20,000 rows), then updates rows whose key exists and creates the rest. Key
+values are compared after normalisation (text segments joined, numbers in one
+canonical form), so ``"7"`` read back from a number field matches ``7``.
+Concurrent upserts of the SAME keys from several processes are not atomic
+(the lease serializes requests, not the read-then-write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from typing import Any
+
+from .errors import ConfigurationError, FieldValueError
+from .writer import OpKind, TableWriter
+from .writing.bulk_types import (
+    BulkAbortedError,
+    BulkFailure,
+    BulkProgress,
+    BulkSummary,
+    ProgressCallback,
+    Row,
+    RowEncoder,
+)
+from .writing.keys import normalize_key
+from .writing.pipeline import Chunk, Runner, chunk_size_for, encode_row, resolve_writer, run_bulk
+from .writing.types import RecordResult
+
+__all__ = [
+    "BulkAbortedError",
+    "BulkFailure",
+    "BulkProgress",
+    "BulkSummary",
+    "ProgressCallback",
+    "RowEncoder",
+    "bulk_insert",
+    "bulk_update",
+    "bulk_upsert",
+    "normalize_key",
+]
+
+
+async def bulk_insert(
+    target: TableWriter | Any,
+    rows: Iterable[Row] | AsyncIterable[Row],
+    *,
+    encoder: RowEncoder | None = None,
+    chunk_size: int | None = None,
+    depth: int = 2,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
+    max_failures: int = 1000,
+    clock: Callable[[], float] | None = None,
+) -> BulkSummary:
+    """Create one record per input row, exactly once, in chunks through the table's writer.
+
+    API: ``POST .../records/batch_create`` with a ``client_token`` per chunk.
+
+    Args:
+        target: the table's :class:`~bitable_async.writer.TableWriter` (or a
+            handle exposing ``.writer``).
+        rows: a sync or async iterable of ``field name -> value`` mappings.
+        encoder: turns a row into wire ``fields`` (e.g. the table's
+            ``RecordCodec``); None = rows are already in wire shape.
+        chunk_size: records per request (default and maximum: the writer's ``max_batch``).
+        depth: chunks handed to the writer ahead of the one being encoded.
+        progress: called (sync or async) with a :class:`BulkProgress` after each chunk.
+        progress_bar: show a rich progress bar when rich is installed.
+        max_failures: how many failures to keep in ``summary.failures``.
+        clock: monotonic clock for ``elapsed`` (tests inject one).
+
+    Returns:
+        The :class:`BulkSummary`; rows whose value was rejected are in
+        ``failures`` while the rest of their chunk landed.
+
+    Raises:
+        ConfigurationError: bad arguments.
+        BulkAbortedError: a whole chunk failed for a non-row reason (permission,
+            table full, lease lost, retries exhausted); ``.summary`` says how far it got.
+    """
+
+    async def body(r: Runner, it: AsyncIterator[Any]) -> None:
+        size = chunk_size_for(r.w, chunk_size)
+        chunk = Chunk(OpKind.CREATE, [], [], [])
+        index = 0
+        async for row in it:
+            r.s.rows_read += 1
+            try:
+                chunk.items.append(encode_row(encoder, row, index))
+                chunk.indexes.append(index)
+                chunk.keys.append(None)
+            except (FieldValueError, ConfigurationError) as exc:
+                r.fail(index, exc)
+            index += 1
+            if len(chunk.items) >= size:
+                await r.submit(chunk)
+                chunk = Chunk(OpKind.CREATE, [], [], [])
+        await r.submit(chunk)
+
+    return await run_bulk(
+        "insert",
+        target,
+        rows,
+        body,
+        depth=depth,
+        progress=progress,
+        progress_bar=progress_bar,
+        max_failures=max_failures,
+        clock=clock,
+    )
+
+
+async def bulk_update(
+    target: TableWriter | Any,
+    rows: Iterable[tuple[str, Row]] | AsyncIterable[tuple[str, Row]],
+    *,
+    encoder: RowEncoder | None = None,
+    chunk_size: int | None = None,
+    depth: int = 2,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
+    max_failures: int = 1000,
+    clock: Callable[[], float] | None = None,
+) -> BulkSummary:
+    """Update records given as ``(record_id, fields)`` pairs, in chunks.
+
+    API: ``POST .../records/batch_update``. Updates are idempotent, so a
+    retried chunk after a lost response writes the same cells again.
+
+    Args:
+        target: the table's writer (or a handle exposing ``.writer``).
+        rows: a sync or async iterable of ``(record_id, fields)``.
+        encoder: turns fields into wire shape; None = already wire shape.
+        chunk_size: records per request.
+        depth: chunks handed to the writer ahead.
+        progress: progress callback.
+        progress_bar: show a rich progress bar when rich is installed.
+        max_failures: how many failures to keep.
+        clock: monotonic clock for ``elapsed``.
+
+    Returns:
+        The :class:`BulkSummary`; unknown record ids fail alone.
+
+    Raises:
+        ConfigurationError: bad arguments.
+        BulkAbortedError: a whole chunk failed for a non-row reason.
+    """
+
+    async def body(r: Runner, it: AsyncIterator[Any]) -> None:
+        size = chunk_size_for(r.w, chunk_size)
+        chunk = Chunk(OpKind.UPDATE, [], [], [])
+        seen: set[str] = set()
+        index = 0
+        async for pair in it:
+            r.s.rows_read += 1
+            try:
+                if not isinstance(pair, tuple) or len(pair) != 2:
+                    raise ConfigurationError(f"row {index}: expected (record_id, fields)")
+                rid, row = pair
+                if not isinstance(rid, str) or not rid:
+                    raise ConfigurationError(f"row {index}: record_id must be a non-empty string")
+                fields_ = encode_row(encoder, row, index)
+            except (FieldValueError, ConfigurationError) as exc:
+                r.fail(index, exc)
+                index += 1
+                continue
+            if rid in seen:  # one record twice in a batch: start a new chunk
+                await r.submit(chunk)
+                chunk, seen = Chunk(OpKind.UPDATE, [], [], []), set()
+            seen.add(rid)
+            chunk.items.append((rid, fields_))
+            chunk.indexes.append(index)
+            chunk.keys.append(None)
+            index += 1
+            if len(chunk.items) >= size:
+                await r.submit(chunk)
+                chunk, seen = Chunk(OpKind.UPDATE, [], [], []), set()
+        await r.submit(chunk)
+
+    return await run_bulk(
+        "update",
+        target,
+        rows,
+        body,
+        depth=depth,
+        progress=progress,
+        progress_bar=progress_bar,
+        max_failures=max_failures,
+        clock=clock,
+    )
+
+
+async def bulk_upsert(
+    target: TableWriter | Any,
+    rows: Iterable[Row] | AsyncIterable[Row],
+    *,
+    key: str | Sequence[str],
+    encoder: RowEncoder | None = None,
+    existing: AsyncIterable[RecordResult] | None = None,
+    chunk_size: int | None = None,
+    depth: int = 2,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
+    max_failures: int = 1000,
+    clock: Callable[[], float] | None = None,
+) -> BulkSummary:
+    """Update the rows whose key fields match an existing record, create the others.
+
+    APIs: ``POST .../records/search`` (read the keys once), then
+    ``batch_update`` and ``batch_create`` (with ``client_token``) in chunks.
+    A key seen twice in the input updates the row created for its first
+    occurrence (last values win).
+
+    Args:
+        target: the table's writer (or a handle exposing ``.writer``).
+        rows: a sync or async iterable of ``field name -> value`` mappings;
+            every row must hold every key field.
+        key: the key field name, or several (a composite key).
+        encoder: turns a row into wire ``fields``; None = already wire shape.
+        existing: the table's current records (at least the key fields); by
+            default read with the writer's executor ``scan`` (``records/search``).
+        chunk_size: records per request.
+        depth: chunks handed to the writer ahead.
+        progress: progress callback.
+        progress_bar: show a rich progress bar when rich is installed.
+        max_failures: how many failures to keep.
+        clock: monotonic clock for ``elapsed``.
+
+    Returns:
+        The :class:`BulkSummary` (``created``, ``updated``, ``existing_keys``,
+        ``duplicate_keys``).
+
+    Raises:
+        ConfigurationError: no key, or no way to read existing records.
+        BulkAbortedError: a whole chunk failed for a non-row reason.
+    """
+    keys = (key,) if isinstance(key, str) else tuple(key)
+    if not keys or not all(isinstance(k, str) and k for k in keys):
+        raise ConfigurationError("key must name at least one field")
+    writer = resolve_writer(target)
+    if existing is None:
+        scan = getattr(writer.executor, "scan", None)
+        if not callable(scan):
+            raise ConfigurationError(
+                "the writer's executor cannot scan the table; pass existing= records"
+            )
+        existing = scan(list(keys))
+
+    def key_of(fields_: Mapping[str, Any]) -> tuple[Hashable, ...] | None:
+        if not all(k in fields_ for k in keys):
+            return None
+        return tuple(normalize_key(fields_[k]) for k in keys)
+
+    async def body(r: Runner, it: AsyncIterator[Any]) -> None:
+        index_of: dict[tuple[Hashable, ...], str] = {}
+        assert existing is not None
+        async for rec in existing:
+            k = key_of(rec.get("fields") or {})
+            if k is None:
+                continue
+            if k in index_of:
+                r.s.duplicate_keys += 1
+            else:
+                index_of[k] = str(rec["record_id"])
+        r.s.existing_keys = len(index_of)
+
+        pending: set[tuple[Hashable, ...]] = set()  # keys being created, id not known yet
+
+        def created(k: tuple[Hashable, ...] | None, rid: str) -> None:
+            if k is not None:
+                index_of.setdefault(k, rid)
+                pending.discard(k)
+
+        r.on_created = created
+        size = chunk_size_for(r.w, chunk_size)
+        creates = Chunk(OpKind.CREATE, [], [], [])
+        updates = Chunk(OpKind.UPDATE, [], [], [])
+        create_pos: dict[tuple[Hashable, ...], int] = {}
+        update_ids: set[str] = set()
+        index = 0
+        async for row in it:
+            r.s.rows_read += 1
+            try:
+                fields_ = encode_row(encoder, row, index)
+                k = key_of(fields_)
+                if k is None:
+                    raise ConfigurationError(f"row {index}: missing key field(s) {list(keys)}")
+            except (FieldValueError, ConfigurationError) as exc:
+                r.fail(index, exc)
+                index += 1
+                continue
+            if k in create_pos:  # same key earlier in the chunk being built: merge
+                pos = create_pos[k]
+                creates.items[pos] = {**creates.items[pos], **fields_}
+                r.s.merged += 1
+                index += 1
+                continue
+            if k in pending and k not in index_of:
+                await r.drain()  # its create is in flight: learn the new record id
+            rid = index_of.get(k)
+            if rid is not None:
+                if rid in update_ids:
+                    await r.submit(updates)
+                    updates, update_ids = Chunk(OpKind.UPDATE, [], [], []), set()
+                update_ids.add(rid)
+                updates.items.append((rid, fields_))
+                updates.indexes.append(index)
+                updates.keys.append(k)
+                if len(updates.items) >= size:
+                    await r.submit(updates)
+                    updates, update_ids = Chunk(OpKind.UPDATE, [], [], []), set()
+            else:
+                pending.add(k)
+                create_pos[k] = len(creates.items)
+                creates.items.append(fields_)
+                creates.indexes.append(index)
+                creates.keys.append(k)
+                if len(creates.items) >= size:
+                    await r.submit(creates)
+                    creates, create_pos = Chunk(OpKind.CREATE, [], [], []), {}
+            index += 1
+        await r.submit(updates)
+        await r.submit(creates)
+
+    return await run_bulk(
+        "upsert",
+        writer,
+        rows,
+        body,
+        depth=depth,
+        progress=progress,
+        progress_bar=progress_bar,
+        max_failures=max_failures,
+        clock=clock,
+    )

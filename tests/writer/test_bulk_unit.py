@@ -219,7 +219,7 @@ async def test_bulk_upsert_composite_numeric_key_and_key_repeated_across_chunks(
 
 @pytest.mark.asyncio
 async def test_bulk_upsert_row_without_key_fails_alone() -> None:
-    reg, w, table = make()
+    reg, w, _table = make()
     summary = await bulk_upsert(w, [{"k": "a", "n": 1}, {"n": 2}], key="k")
     assert summary.created == 1
     assert summary.failed == 1

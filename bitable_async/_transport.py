@@ -27,7 +27,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
 import aiohttp
@@ -60,6 +60,7 @@ from bitable_async.errors import (
     ConnectionFailedError,
     RequestTimeoutError,
     TransportError,
+    error_for_status,
 )
 from bitable_async.models.envelope import envelope_decoder
 from bitable_async.ratelimit import RateLimiter
@@ -68,6 +69,7 @@ from bitable_async.retry import Clock, OnRetry, Sleep, retry_call
 __all__ = ["ClientSession", "QueryValue", "Response", "Transport", "TransportStats"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 logger = logging.getLogger("bitable_async.transport")
 
@@ -361,6 +363,55 @@ class Transport:
         if payload is not None:
             headers["Content-Type"] = JSON_CONTENT_TYPE
 
+        def check(raw: RawResponse, number: int) -> Response[Any]:
+            envelope = decode_envelope(raw, data_type, method, path, require_data=require_data)
+            self._log(method, path, raw, envelope.code, number)
+            return Response(
+                data=envelope.data,
+                code=envelope.code,
+                msg=envelope.msg,
+                http_status=raw.status,
+                log_id=raw.log_id,
+                headers=raw.headers,
+            )
+
+        return await self._exchange(
+            method,
+            path,
+            params,
+            payload,
+            headers,
+            check,
+            tenant_key=tenant_key,
+            user_access_token=user_access_token,
+            auth=auth,
+            idempotent=is_idempotent(method, query, retry_unknown_outcome),
+            eclass=eclass,
+            retry=retry,
+        )
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]],
+        payload: bytes | None,
+        headers: dict[str, str],
+        check: Callable[[RawResponse, int], R],
+        *,
+        tenant_key: str | None,
+        user_access_token: str | None,
+        auth: bool,
+        idempotent: bool,
+        eclass: EndpointClass | None,
+        retry: RetryConfig | None,
+    ) -> R:
+        """The shared core: token, rate limit, send, ``check``, replay once, retry.
+
+        ``check`` turns a read response into the result or raises the mapped
+        :class:`BitableError`; an app token rejected with 99991663 / 99991664
+        is dropped and the request replayed once with a fresh one.
+        """
         provider: TokenProvider | None = None
         token: str | None = None
         if auth:
@@ -378,7 +429,7 @@ class Transport:
                 )
         replayed = False
 
-        async def attempt(number: int) -> Response[Any]:
+        async def attempt(number: int) -> R:
             nonlocal token, replayed
             if eclass is not None:
                 await self._limiter.acquire(eclass, key=tenant_key)
@@ -387,9 +438,7 @@ class Transport:
                     headers["Authorization"] = f"Bearer {token}"
                 raw = await self._send(method, path, params, payload, headers, number, eclass)
                 try:
-                    envelope = decode_envelope(
-                        raw, data_type, method, path, require_data=require_data
-                    )
+                    return check(raw, number)
                 except BitableError as exc:
                     self._note_error(exc, method, path, raw, number)
                     if (
@@ -400,21 +449,11 @@ class Transport:
                         or replayed
                     ):
                         raise
-                    # The cached app token was rejected: drop it, replay once.
-                    replayed = True
-                    self.stats.token_replays += 1
-                    await provider.invalidate(token, tenant_key=tenant_key)
-                    token = await provider.get_token(tenant_key=tenant_key)
-                    continue
-                self._log(method, path, raw, envelope.code, number)
-                return Response(
-                    data=envelope.data,
-                    code=envelope.code,
-                    msg=envelope.msg,
-                    http_status=raw.status,
-                    log_id=raw.log_id,
-                    headers=raw.headers,
-                )
+                # The cached app token was rejected: drop it and replay once.
+                replayed = True
+                self.stats.token_replays += 1
+                await provider.invalidate(token, tenant_key=tenant_key)
+                token = await provider.get_token(tenant_key=tenant_key)
 
         return await retry_call(
             attempt,
@@ -422,7 +461,7 @@ class Transport:
             sleep=self._sleep,
             clock=self._clock,
             rng=self._rng,
-            idempotent=is_idempotent(method, query, retry_unknown_outcome),
+            idempotent=idempotent,
             on_retry=self._retry_hook(method, path, eclass),
         )
 
@@ -483,6 +522,7 @@ class Transport:
         user_access_token: str | None = None,
         retry_unknown_outcome: bool = False,
         endpoint_class: EndpointClass | str | None = None,
+        retry: RetryConfig | None = None,
     ) -> RawResponse:
         """Send a pre-encoded body and return the raw response (Drive media upload / download).
 
@@ -503,6 +543,7 @@ class Transport:
             retry_unknown_outcome: allow retrying a non-GET request after an
                 error whose outcome is unknown.
             endpoint_class: the rate-limit class; ``None`` skips the limiter.
+            retry: override the client's retry policy for this request only.
 
         Returns:
             The fully read response (status, body bytes, headers, log id).
@@ -513,9 +554,6 @@ class Transport:
             BitableError: a non-2xx response without an envelope (mapped by status).
             TransportError: connection failure or timeout.
         """
-        # Imported here to keep this addition self-contained.
-        from bitable_async.errors import error_for_status
-
         method = method.upper()
         if method not in _METHODS:
             raise ConfigurationError(f"unsupported HTTP method {method!r}")
@@ -525,62 +563,34 @@ class Transport:
         headers = {"User-Agent": self._config.user_agent}
         if body is not None:
             headers["Content-Type"] = content_type or "application/octet-stream"
-        provider: TokenProvider | None = None
-        token: str | None = user_access_token
-        if user_access_token is None:
-            if self._auth is None:
-                raise ConfigurationError(
-                    "this client has no app credentials: pass app_id/app_secret or auth= "
-                    "to the client, or user_access_token= to the call"
+
+        def check(raw: RawResponse, number: int) -> RawResponse:
+            ctype = raw.headers.get("Content-Type", "")
+            if ctype.startswith("application/json"):
+                decode_envelope(raw, Any, method, path, require_data=False)
+            elif not 200 <= raw.status < 300:
+                raise error_for_status(
+                    raw.status,
+                    f"HTTP {raw.status} ({ctype or 'no content type'})",
+                    log_id=raw.log_id,
+                    method=method,
+                    path=path,
+                    retry_after=raw.retry_after,
                 )
-            provider = self._auth
-            token = await provider.get_token(tenant_key=tenant_key)
-        replayed = False
+            self._log(method, path, raw, None, number)
+            return raw
 
-        async def attempt(number: int) -> RawResponse:
-            nonlocal token, replayed
-            if eclass is not None:
-                await self._limiter.acquire(eclass, key=tenant_key)
-            while True:
-                headers["Authorization"] = f"Bearer {token}"
-                raw = await self._send(method, path, params, body, headers, number, eclass)
-                try:
-                    ctype = raw.headers.get("Content-Type", "")
-                    if ctype.startswith("application/json"):
-                        decode_envelope(raw, Any, method, path, require_data=False)
-                    elif not 200 <= raw.status < 300:
-                        raise error_for_status(
-                            raw.status,
-                            f"HTTP {raw.status} ({ctype or 'no content type'})",
-                            log_id=raw.log_id,
-                            method=method,
-                            path=path,
-                            retry_after=raw.retry_after,
-                        )
-                except BitableError as exc:
-                    self._note_error(exc, method, path, raw, number)
-                    if (
-                        not isinstance(exc, AuthError)
-                        or exc.code not in TOKEN_INVALID_CODES
-                        or provider is None
-                        or token is None
-                        or replayed
-                    ):
-                        raise
-                    replayed = True
-                    self.stats.token_replays += 1
-                    await provider.invalidate(token, tenant_key=tenant_key)
-                    token = await provider.get_token(tenant_key=tenant_key)
-                    continue
-                self._log(method, path, raw, None, number)
-                return raw
-
-        return await retry_call(
-            attempt,
-            config=self._config.retry,
-            sleep=self._sleep,
-            clock=self._clock,
-            rng=self._rng,
+        return await self._exchange(
+            method,
+            path,
+            params,
+            body,
+            headers,
+            check,
+            tenant_key=tenant_key,
+            user_access_token=user_access_token,
+            auth=True,
             idempotent=is_idempotent(method, query, retry_unknown_outcome),
-            on_retry=self._retry_hook(method, path, eclass),
+            eclass=eclass,
+            retry=retry,
         )

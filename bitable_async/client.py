@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from bitable_async._transport import ClientSession, QueryValue, Transport, TransportStats
 from bitable_async.auth.base import TokenProvider
-from bitable_async.config import ClientConfig, EndpointClass
+from bitable_async.config import ClientConfig, EndpointClass, RetryConfig
 from bitable_async.errors import ConfigurationError
 from bitable_async.handles import AppHandle, TableHandle
 from bitable_async.retry import Clock, Sleep
@@ -210,6 +210,7 @@ class BitableClient:
         auth: bool = ...,
         retry_unknown_outcome: bool = ...,
         endpoint_class: EndpointClass | str | None = ...,
+        retry: RetryConfig | None = ...,
     ) -> T: ...
 
     @overload
@@ -226,6 +227,7 @@ class BitableClient:
         auth: bool = ...,
         retry_unknown_outcome: bool = ...,
         endpoint_class: EndpointClass | str | None = ...,
+        retry: RetryConfig | None = ...,
     ) -> Any: ...
 
     async def request(
@@ -241,6 +243,7 @@ class BitableClient:
         auth: bool = True,
         retry_unknown_outcome: bool = False,
         endpoint_class: EndpointClass | str | None = None,
+        retry: RetryConfig | None = None,
     ) -> Any:
         """Call any open API endpoint and return the envelope's ``data``.
 
@@ -264,6 +267,7 @@ class BitableClient:
                 1255040 (only safe when the write is idempotent).
             endpoint_class: ``"write"``, ``"read"`` or ``"list_records"`` to
                 apply the client-side rate limit.
+            retry: this call's retry policy instead of ``config.retry``.
 
         Returns:
             The response's ``data``.
@@ -283,5 +287,6 @@ class BitableClient:
             auth=auth,
             retry_unknown_outcome=retry_unknown_outcome,
             endpoint_class=endpoint_class,
+            retry=retry,
         )
         return response.data

@@ -512,3 +512,47 @@ async def test_borrowed_session_is_used_and_left_open() -> None:
         await transport.aclose()
         assert not session.closed
         assert "owns_session=False" in repr(transport)
+
+
+# -- raw requests (Drive media) ---------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_request_raw_returns_bytes_and_sends_the_given_content_type() -> None:
+    provider = FakeProvider()
+    transport, _ = make_transport(auth=provider)
+    with aioresponses() as m:
+        m.get(ANY_URL, status=200, body=b"\x89PNG...", content_type="image/png")
+        raw = await transport.request_raw("GET", "/open-apis/drive/v1/medias/box1/download")
+        m.post(ANY_URL, payload=envelope(data={"file_token": "box2"}))
+        await transport.request_raw(
+            "POST",
+            "/open-apis/drive/v1/medias/upload_all",
+            body=b"--b\r\n...",
+            content_type="multipart/form-data; boundary=b",
+        )
+        posted = [c for c in calls(m) if c[0] == "POST"]
+    assert raw.body == b"\x89PNG..."
+    assert raw.status == 200
+    assert posted[0][2]["headers"]["Content-Type"] == "multipart/form-data; boundary=b"
+    assert posted[0][2]["headers"]["Authorization"] == "Bearer t-fake-1"
+    await transport.aclose()
+
+
+@pytest.mark.asyncio
+async def test_request_raw_maps_errors_and_replays_a_rejected_token_once() -> None:
+    provider = FakeProvider()
+    transport, _ = make_transport(auth=provider, retry=NO_RETRY)
+    with aioresponses() as m:
+        m.get(ANY_URL, payload=envelope(99991663, "token invalid"))
+        m.get(ANY_URL, body=b"file", content_type="application/octet-stream")
+        raw = await transport.request_raw("GET", "/open-apis/drive/v1/medias/b/download")
+        assert raw.body == b"file"
+        assert provider.invalidated == ["t-fake-1"]
+        m.get(ANY_URL, status=404, body=b"<html>gone</html>", content_type="text/html")
+        with pytest.raises(NotFoundError):
+            await transport.request_raw("GET", "/open-apis/drive/v1/medias/b/download")
+        m.get(ANY_URL, payload=envelope(1254302, "Permission denied"))
+        with pytest.raises(PermissionDeniedError):
+            await transport.request_raw("GET", "/open-apis/drive/v1/medias/b/download")
+    await transport.aclose()

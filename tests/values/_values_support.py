@@ -98,7 +98,9 @@ def seed_schema() -> list[FieldSchema]:
     return [
         TextField(field_name="多行文本", field_id="fld01"),
         NumberField(field_name="数字", field_id="fld02"),
-        SingleSelectField(field_name="单选", field_id="fld03", property=_select(["选项1", "选项2"])),
+        SingleSelectField(
+            field_name="单选", field_id="fld03", property=_select(["选项1", "选项2"])
+        ),
         MultiSelectField(field_name="多选", field_id="fld04", property=_select(["选项1", "选项2"])),
         DateField(field_name="日期", field_id="fld05"),
         CheckboxField(field_name="复选框", field_id="fld07"),

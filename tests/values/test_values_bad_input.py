@@ -80,17 +80,18 @@ BAD: list[tuple[str, Any]] = [
 
 
 @pytest.mark.parametrize(("field", "value"), BAD)
-def test_wrong_values_are_rejected_with_context(
-    codec: RecordCodec, field: str, value: Any
-) -> None:
+def test_wrong_values_are_rejected_with_context(codec: RecordCodec, field: str, value: Any) -> None:
     with pytest.raises(FieldValueError) as info:
         codec.encode_fields({field: value}, record_index=4)
     err = info.value
     assert err.record_index == 4
     assert err.field_name == field
-    assert err.field_type is not None and str(codec.codec(field).field.type) in str(err.field_type)
-    assert err.expected and err.given
-    assert "record 4" in str(err) and repr(field) in str(err)
+    assert err.field_type is not None
+    assert str(codec.codec(field).field.type) in str(err.field_type)
+    assert err.expected
+    assert err.given
+    assert "record 4" in str(err)
+    assert repr(field) in str(err)
 
 
 def test_every_writable_type_has_two_bad_values(codec: RecordCodec) -> None:
@@ -98,7 +99,8 @@ def test_every_writable_type_has_two_bad_values(codec: RecordCodec) -> None:
     for field, _ in BAD:
         counts[field] = counts.get(field, 0) + 1
     writable = [n for n in codec.field_names if not codec.codec(n).read_only]
-    assert writable and all(counts.get(n, 0) >= 2 for n in writable)
+    assert writable
+    assert all(counts.get(n, 0) >= 2 for n in writable)
 
 
 GOOD: list[tuple[str, Any, Any]] = [
@@ -115,8 +117,11 @@ GOOD: list[tuple[str, Any, Any]] = [
     ("日期", 1704067200000, 1704067200000),
     ("复选框", False, False),
     ("人员", "ou_1", [{"id": "ou_1"}]),
-    ("人员", [Person(id="ou_1", name="x"), "ou_2", {"id": "ou_3"}], [
-        {"id": "ou_1"}, {"id": "ou_2"}, {"id": "ou_3"}]),
+    (
+        "人员",
+        [Person(id="ou_1", name="x"), "ou_2", {"id": "ou_3"}],
+        [{"id": "ou_1"}, {"id": "ou_2"}, {"id": "ou_3"}],
+    ),
     ("电话号码", "+8613100006666", "+8613100006666"),
     ("超链接", Url(link="https://a.b", text="A"), {"text": "A", "link": "https://a.b"}),
     ("超链接", "https://a.b", {"text": "https://a.b", "link": "https://a.b"}),
@@ -143,7 +148,10 @@ def test_select_new_options_only_when_allowed() -> None:
     with pytest.raises(FieldValueError, match="unknown option"):
         strict.encode_fields({"单选": "新选项"})
     lax = RecordCodec.from_fields(seed_schema(), allow_new_options=True)
-    assert lax.encode_fields({"单选": "新选项", "多选": ["新"]}) == {"单选": "新选项", "多选": ["新"]}
+    assert lax.encode_fields({"单选": "新选项", "多选": ["新"]}) == {
+        "单选": "新选项",
+        "多选": ["新"],
+    }
 
 
 def test_single_person_and_link_when_multiple_is_false() -> None:
@@ -166,7 +174,8 @@ def test_unknown_field_suggests_close_names(codec: RecordCodec) -> None:
     with pytest.raises(FieldValueError, match="unknown field") as info:
         codec.encode_fields({"数 字": 1})
     assert info.value.field_name == "数 字"
-    assert info.value.expected is not None and "'数字'" in info.value.expected
+    assert info.value.expected is not None
+    assert "'数字'" in info.value.expected
 
 
 READ_ONLY = ["双向关联", "创建时间", "最后更新时间", "创建人", "修改人", "自动编号", "群组"]
@@ -177,7 +186,8 @@ READ_ONLY += ["公式", "公式数字", "查找引用"]
 def test_read_only_fields_are_refused(codec: RecordCodec, field: str) -> None:
     with pytest.raises(FieldValueError, match="read-only") as info:
         codec.encode_fields({field: "anything"}, record_index=2)
-    assert info.value.record_index == 2 and info.value.field_name == field
+    assert info.value.record_index == 2
+    assert info.value.field_name == field
     # even a clear is refused
     with pytest.raises(FieldValueError, match="read-only"):
         codec.encode_fields({field: None})
@@ -208,7 +218,8 @@ def test_batch_of_500_names_record_317_and_returns_nothing(codec: RecordCodec) -
         sent.append(codec.encode_batch(rows))
     assert sent == []  # nothing returned, so nothing could be sent
     err = info.value
-    assert err.record_index == 317 and err.field_name == "数字"
+    assert err.record_index == 317
+    assert err.field_name == "数字"
     assert "record 317" in str(err)
     # the same rows without the bad one encode fine
     rows[317]["数字"] = 317
@@ -248,7 +259,8 @@ def test_decode_errors_name_record_and_field(codec: RecordCodec) -> None:
     assert (err.record_index, err.record_id, err.field_name) == (1, "rec1", "数字")
     with pytest.raises(FieldValueError) as info:
         codec.decode_page('{"items":[{"record_id":"r","fields":{"日期":1e300}}]}'.encode())
-    assert info.value.record_id == "r" and info.value.field_name == "日期"
+    assert info.value.record_id == "r"
+    assert info.value.field_name == "日期"
     with pytest.raises(FieldValueError) as info:
         codec.decode_page('{"items":[{"record_id":"r","fields":{"数字":"12abc"}}]}')
     assert info.value.field_name == "数字"

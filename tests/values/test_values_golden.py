@@ -57,7 +57,8 @@ def test_list_response(task: RecordCodec) -> None:
     assert [r.record_id for r in page.items] == ["recn0hoyXL", "reciKaDyVO"]
     first, second = page.items
     f = first.fields
-    assert f["人力耗时"] == 64 and isinstance(f["人力耗时"], int)  # "64" on the wire
+    assert f["人力耗时"] == 64
+    assert isinstance(f["人力耗时"], int)
     assert f["人力评估"] == 8
     assert second.fields["人力耗时"] == 16
     assert f["任务执行人"] == [
@@ -77,11 +78,13 @@ def test_list_response(task: RecordCodec) -> None:
         10250625,
         "image/gif",
     )
-    assert att.url is not None and att.url.endswith("/download")
+    assert att.url is not None
+    assert att.url.endswith("/download")
     assert f["对应 OKR"] == LinkValue(record_ids=(), text="新功能评审")
     assert f["截止日期"] == datetime(2021, 1, 31, 16, 0, tzinfo=UTC)
     assert f["文档地址"] == Url(link="https://bytedance.feishu.cn/drive/home/", text="文档备份")
-    assert f["是否完成"] is False and second.fields["是否完成"] is True
+    assert f["是否完成"] is False
+    assert second.fields["是否完成"] is True
     assert f["状态"] == "开发中"
     assert second.fields["相关部门"] == ["产品", "设计", "研发"]
     assert f["单向关联"] == LinkValue(
@@ -101,8 +104,10 @@ def test_list_response(task: RecordCodec) -> None:
         name="test",
         token="ou_sfsdfsdfsdfsdfdsfsdfdsf",
     )
-    assert segs[2].mention_type == "Bitable" and segs[2].token == "basbcq2aFvW8nFJpfOXalx57ffb"
-    assert segs[2].link is not None and segs[2].link.startswith("https://")
+    assert segs[2].mention_type == "Bitable"
+    assert segs[2].token == "basbcq2aFvW8nFJpfOXalx57ffb"
+    assert segs[2].link is not None
+    assert segs[2].link.startswith("https://")
     assert segs[3] == TextSegment(type="url", text="测试链接标题", link="https://www.baidu.com/")
     # the cell-by-cell path agrees
     raw = msgspec.json.decode(example_bytes(data), type=RawRecordPage)
@@ -126,8 +131,10 @@ def test_batch_get_response(seed: RecordCodec) -> None:
     assert r.record_id == "recyOaMB2F"
     assert r.shared_url == "https://example.feishu.cn/record/KBcNrNtpWePAlscCvdmb6ZcSc5b"
     assert r.created_time == datetime(2023, 8, 3, 8, 6, 13, tzinfo=UTC)
-    assert r.last_modified_time is not None and _ms(r.last_modified_time) == 1702455191000
-    assert r.created_by is not None and r.created_by.id == "ou_92945f86a98bba075174776959c90eda"
+    assert r.last_modified_time is not None
+    assert _ms(r.last_modified_time) == 1702455191000
+    assert r.created_by is not None
+    assert r.created_by.id == "ou_92945f86a98bba075174776959c90eda"
     assert r.last_modified_by == r.created_by
     f = r.fields
     assert f["多行文本"] == [
@@ -161,11 +168,17 @@ def test_batch_get_response(seed: RecordCodec) -> None:
     loc = f["地理位置"]
     assert isinstance(loc, Location)
     assert (loc.lng, loc.lat) == (116.397755, 39.903179)
-    assert (loc.pname, loc.cityname, loc.adname, loc.name) == ("北京市", "北京市", "东城区", "天安门广场")
+    assert (loc.pname, loc.cityname, loc.adname, loc.name) == (
+        "北京市",
+        "北京市",
+        "东城区",
+        "天安门广场",
+    )
     assert loc.full_address == "天安门广场，北京市东城区东长安街"
     assert f["创建时间"] == datetime(2023, 8, 3, 8, 6, 13, tzinfo=UTC)
     assert _ms(f["最后更新时间"]) == 1702455191000
-    assert f["创建人"] == r.created_by and isinstance(f["创建人"], Person)
+    assert f["创建人"] == r.created_by
+    assert isinstance(f["创建人"], Person)
     assert f["修改人"].name == "张敏"
     assert f["自动编号"] == "17"
     assert f["群组"] == [
@@ -210,7 +223,9 @@ def test_write_response_reencodes_to_request(task: RecordCodec) -> None:
     request = example("app_table_record.batch_create.request.json")["records"]
     response = example("app_table_record.batch_create.response.json")["data"]["records"]
     decoded = task.decode_record_list(example_bytes(response))
-    rows = [{k: r.fields[k] for k in req["fields"]} for r, req in zip(decoded, request, strict=True)]
+    rows = [
+        {k: r.fields[k] for k in req["fields"]} for r, req in zip(decoded, request, strict=True)
+    ]
     assert task.encode_batch(rows) == [req["fields"] for req in request]
 
 

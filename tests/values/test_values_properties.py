@@ -1,0 +1,160 @@
+"""Property tests: encode(decode(x)) is stable; garbage gives FieldValueError only."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pytest
+from _values_support import derived_schema, seed_schema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bitable_async.errors import FieldValueError
+from bitable_async.values import RecordCodec
+
+CODEC = RecordCodec.from_fields([*seed_schema(), *derived_schema()])
+OPTIONS = ["选项1", "选项2"]
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+ids = st.text(st.characters(codec="ascii", categories=["L", "N"]), min_size=1, max_size=12)
+texts = st.text(max_size=20)
+opt_text = st.none() | texts
+segment = st.one_of(
+    st.fixed_dictionaries({"type": st.just("text"), "text": texts}),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("mention"),
+            "text": texts,
+            "mentionType": st.sampled_from(["User", "Bitable"]),
+            "token": ids,
+        },
+        optional={"mentionNotify": st.booleans(), "name": texts, "link": texts},
+    ),
+    st.fixed_dictionaries({"type": st.just("url"), "text": texts, "link": texts}),
+)
+text_cell = texts | st.lists(segment, max_size=4)
+finite = st.floats(allow_nan=False, allow_infinity=False)
+number_cell = st.integers(-(10**15), 10**15) | finite | st.integers(-(10**9), 10**9).map(str)
+person = st.fixed_dictionaries(
+    {"id": ids}, optional={"name": texts, "en_name": texts, "email": texts, "avatar_url": texts}
+)
+attachment = st.fixed_dictionaries(
+    {"file_token": ids},
+    optional={
+        "name": texts,
+        "size": st.integers(0, 10**10),
+        "type": texts,
+        "url": texts,
+        "tmp_url": texts,
+    },
+)
+link_cell = st.one_of(
+    st.lists(ids, max_size=4),
+    st.fixed_dictionaries({"link_record_ids": st.lists(ids, max_size=4)}),
+    st.lists(
+        st.fixed_dictionaries(
+            {"record_ids": st.lists(ids, max_size=3)},
+            optional={"table_id": ids, "text": texts, "type": st.just("text")},
+        ),
+        max_size=2,
+    ),
+)
+coord = st.tuples(st.floats(-180, 180), st.floats(-90, 90)).map(lambda p: f"{p[0]},{p[1]}")
+location_cell = st.fixed_dictionaries(
+    {"location": coord},
+    optional={k: texts for k in ("pname", "cityname", "adname", "address", "name", "full_address")},
+)
+
+READ_SHAPES: dict[str, st.SearchStrategy[Any]] = {
+    "多行文本": text_cell,
+    "条码": text_cell,
+    "数字": number_cell,
+    "进度": number_cell,
+    "货币": number_cell,
+    "评分": number_cell,
+    "单选": st.sampled_from(OPTIONS),
+    "多选": st.lists(st.sampled_from(OPTIONS), max_size=3),
+    # years 1900-2200, negative timestamps included
+    "日期": st.integers(-2208988800000, 7258118400000),
+    "复选框": st.booleans(),
+    "人员": st.lists(person, max_size=3),
+    "电话号码": st.from_regex(r"\+?[0-9]{0,15}", fullmatch=True),
+    "超链接": st.fixed_dictionaries({"link": ids, "text": texts}),
+    "附件": st.lists(attachment, max_size=3),
+    "单向关联": link_cell,
+    "地理位置": location_cell,
+}
+
+
+def test_every_writable_type_is_covered() -> None:
+    writable = {n for n in CODEC.field_names if not CODEC.codec(n).read_only}
+    assert writable == set(READ_SHAPES)
+
+
+@pytest.mark.parametrize("name", sorted(READ_SHAPES))
+def test_encode_decode_is_stable(name: str) -> None:
+    codec = CODEC.codec(name)
+
+    @SETTINGS
+    @given(READ_SHAPES[name])
+    def check(cell: Any) -> None:
+        value = codec.decode(msgspec.json.encode(cell))
+        wire = codec.encode(value)
+        # the write shape reads back to a value that encodes to the same write shape
+        again = codec.decode(msgspec.json.encode(wire))
+        assert codec.encode(again) == wire
+        # and the whole-record paths agree with the single-cell path
+        body = msgspec.json.encode([{"record_id": "r", "fields": {name: cell}}])
+        assert CODEC.decode_record_list(body)[0].fields[name] == value
+
+    check()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | finite | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+python_garbage = json_values | st.builds(object) | st.sets(st.integers(), max_size=3) | st.binary()
+ALL_FIELDS = list(CODEC.field_names)
+
+
+def _attempt(fn: Callable[[], object]) -> FieldValueError | None:
+    """Run ``fn``; return the FieldValueError it raised (any other exception propagates)."""
+    try:
+        fn()
+    except FieldValueError as exc:
+        return exc
+    return None
+
+
+@SETTINGS
+@given(st.sampled_from(ALL_FIELDS), json_values)
+def test_garbage_cells_raise_field_value_error_only(name: str, cell: Any) -> None:
+    codec = CODEC.codec(name)
+    raw = msgspec.json.encode(cell)
+    err = _attempt(lambda: codec.decode(raw))
+    assert err is None or err.field_name == name
+    body = msgspec.json.encode({"items": [{"record_id": "r", "fields": {name: cell}}]})
+    err = _attempt(lambda: CODEC.decode_page(body))
+    assert err is None or (err.record_index, err.record_id, err.field_name) == (0, "r", name)
+
+
+@SETTINGS
+@given(st.binary(max_size=20))
+def test_non_json_cells_raise_field_value_error(data: bytes) -> None:
+    for name in ("数字", "多行文本", "人员", "单向关联", "地理位置"):
+        with contextlib.suppress(FieldValueError):
+            CODEC.codec(name).decode(data)
+
+
+@SETTINGS
+@given(st.sampled_from(ALL_FIELDS), python_garbage)
+def test_garbage_values_on_write_raise_field_value_error_only(name: str, value: Any) -> None:
+    err = _attempt(lambda: CODEC.encode_fields({name: value}, record_index=0))
+    assert err is None or (err.field_name, err.record_index) == (name, 0)

@@ -15,53 +15,21 @@ from pathlib import Path
 
 import anyio
 import pytest
-from aiohttp import web
+from fake_platform import FakeOpenPlatform, serve_platform
 
 CHILD = Path(__file__).with_name("fleet_child.py")
 PROCESSES = 4
 REQUESTS_PER_PROCESS = 25
-TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
-
-
-class FakeOpenPlatform:
-    def __init__(self) -> None:
-        self.token_fetches = 0
-        self.token_bodies: list[dict[str, object]] = []
-        self.release = asyncio.Event()
-        self.issued: set[str] = set()
-        self.on_fetch: Callable[[], None] = lambda: None
-
-    async def token(self, request: web.Request) -> web.Response:
-        self.token_fetches += 1
-        self.on_fetch()
-        self.token_bodies.append(await request.json())
-        token = f"t-fleet-{self.token_fetches}"
-        self.issued.add(token)
-        await self.release.wait()
-        return web.json_response(
-            {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}
-        )
-
-    async def app(self, request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ")
-        if token not in self.issued:
-            return web.json_response({"code": 99991663, "msg": "invalid token"}, status=400)
-        return web.json_response({"code": 0, "msg": "ok", "data": {"seen": token}})
 
 
 @pytest.mark.asyncio
 async def test_four_processes_one_token_fetch(redis_url: str, redis_prefix: str) -> None:
-    platform = FakeOpenPlatform()
-    web_app = web.Application()
-    web_app.router.add_post(TOKEN_PATH, platform.token)
-    web_app.router.add_get("/open-apis/bitable/v1/apps/{app_token}", platform.app)
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    base_url = f"http://127.0.0.1:{port}"
+    async with serve_platform(hold_fetches=True) as platform:
+        await _run_fleet(platform, redis_url, redis_prefix)
+
+
+async def _run_fleet(platform: FakeOpenPlatform, redis_url: str, redis_prefix: str) -> None:
+    base_url = platform.base_url
     children: list[asyncio.subprocess.Process] = []
     output: list[list[str]] = [[] for _ in range(PROCESSES)]
     changed = asyncio.Event()
@@ -109,12 +77,11 @@ async def test_four_processes_one_token_fetch(redis_url: str, redis_prefix: str)
             codes = [await p.wait() for p in children]
             await asyncio.gather(*readers)
     finally:
-        platform.release.set()  # never leave a handler blocked (cleanup would wait for it)
+        platform.release.set()  # never leave a handler blocked
         for proc in children:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
-        await runner.cleanup()
     assert codes == [0] * PROCESSES
     results = [
         json.loads(line.removeprefix("RESULT "))

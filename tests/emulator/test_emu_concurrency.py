@@ -61,9 +61,11 @@ async def test_service_time_uses_injected_sleep(
         make_config: Callable[..., EmulatorConfig]) -> None:
     slept: list[float] = []
     gate = asyncio.Event()
+    sleeping = asyncio.Event()
 
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
+        sleeping.set()
         await gate.wait()
 
     config = make_config(write_service_time=0.5, write_service_time_per_record=0.01,
@@ -74,8 +76,7 @@ async def test_service_time_uses_injected_sleep(
         rows = [{"fields": {"Name": str(i)}} for i in range(10)]
         task = asyncio.create_task(c.call("POST", f"{c.records}/batch_create",
                                           json={"records": rows}))
-        while not slept:
-            await asyncio.sleep(0)
+        await sleeping.wait()
         assert slept == [pytest.approx(0.6)]
         busy = await c.call("POST", f"{c.records}/batch_delete", json={"records": ["recX"]})
         assert busy.code == 1254291

@@ -50,10 +50,12 @@ async def test_each_fault_kind(client: Client, emu: Emulator) -> None:
     assert (r.status, r.body["code"]) == (500, 1255001)
     emu.set_faults(p_5xx=1.0, p_5xx_json=0.0)
     r = await client.call("GET", client.records)
-    assert r.status == 503 and isinstance(r.body, str)
+    assert r.status == 503
+    assert isinstance(r.body, str)
     emu.set_faults(p_html_502=1.0)
     r = await client.call("GET", client.records)
-    assert r.status == 502 and r.headers["Content-Type"].startswith("text/html")
+    assert r.status == 502
+    assert r.headers["Content-Type"].startswith("text/html")
     assert "502 Bad Gateway" in r.body
     emu.set_faults(p_not_ready=1.0)
     assert (await client.call("GET", client.records)).code == 1254607

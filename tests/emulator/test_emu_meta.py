@@ -26,7 +26,8 @@ async def test_app_and_tables(client: Client) -> None:
                               json={"tables": [{"name": "T3"}, {"name": "T4"}]})
     assert len(batch.data["table_ids"]) == 2
     listed = await client.call("GET", f"{client.app}/tables", params={"page_size": "2"})
-    assert listed.data["total"] == 4 and listed.data["has_more"] is True
+    assert listed.data["total"] == 4
+    assert listed.data["has_more"] is True
     renamed = await client.call("PATCH", f"{client.app}/tables/{tid}", json={"name": " T2b "})
     assert renamed.data == {"name": "T2b"}
     assert (await client.call("DELETE", f"{client.app}/tables/{tid}")).data == {}
@@ -44,7 +45,8 @@ async def test_dashboards(client: Client) -> None:
     (dash,) = listed.data["dashboards"]
     url = f"{client.app}/dashboards/{dash['block_id']}/copy"
     copied = await client.call("POST", url, json={"name": "Copy"})
-    assert copied.data["name"] == "Copy" and copied.data["block_id"].startswith("blk")
+    assert copied.data["name"] == "Copy"
+    assert copied.data["block_id"].startswith("blk")
     assert (await client.call("POST", url, json={"name": "Copy"})).code == 1254039
     assert (await client.call("POST", url, json={"name": "[x]"})).code == 1254038
     missing = f"{client.app}/dashboards/blkNope/copy"
@@ -79,7 +81,8 @@ async def test_views_and_forms(client: Client, emu: Emulator) -> None:
     assert (await client.call("GET", furl)).data["form"]["shared_limit"] == "off"
     upd = await client.call("PATCH", furl, json={"shared": True, "shared_limit":
                                                  "tenant_editable", "description": "d"})
-    assert upd.data["form"]["shared"] is True and upd.data["form"]["shared_url"]
+    assert upd.data["form"]["shared"] is True
+    assert upd.data["form"]["shared_url"]
     questions = (await client.call("GET", f"{furl}/fields")).data
     assert questions["total"] == len(fields)
     second = questions["items"][1]["field_id"]
@@ -152,7 +155,8 @@ async def test_roles_and_members(client: Client, emu: Emulator) -> None:
     upd = await client.call("PUT", f"{roles}/{role['role_id']}", json={**body,
                                                                      "role_name": "r2"})
     tr = upd.data["role"]["table_roles"][0]
-    assert upd.data["role"]["role_name"] == "r2" and tr["addrecords_perm"] is True
+    assert upd.data["role"]["role_name"] == "r2"
+    assert tr["addrecords_perm"] is True
     members = f"{roles}/{role['role_id']}/members"
     assert (await client.call("POST", members, json={"member_id": "ou_a"})).code == 0
     await client.call("POST", f"{members}/batch_create", json={"member_list": [
@@ -185,7 +189,8 @@ async def test_apaas_pair(client: Client, emu: Emulator) -> None:
     paged = await client.call("POST", f"{base}/batch_query", json={
         "select": ["book_name"], "page_size": 1, "use_page_token": True,
         "order_by": [{"field": "book_count", "direction": "DESC"}]})
-    assert json.loads(paged.data["items"])[0]["_id"] == "2" and paged.data["next_page_token"]
+    assert json.loads(paged.data["items"])[0]["_id"] == "2"
+    assert paged.data["next_page_token"]
     upd = await client.call("PATCH", f"{base}/batch_update", json={"records": json.dumps(
         [{"_id": "1", "book_count": "6"}, {"_id": "9", "book_count": "1"}])})
     assert [i["success"] for i in upd.data["items"]] == [True, False]
@@ -208,7 +213,8 @@ async def test_media_upload_download_and_attachment_cell(client: Client, emu: Em
     assert created.data["record"]["fields"]["Files"] == [{"file_token": token}]
     rid = created.data["record"]["record_id"]
     cell = (await client.call("GET", f"{client.records}/{rid}")).data["record"]["fields"]["Files"]
-    assert cell[0]["name"] == "hello.txt" and cell[0]["size"] == 5
+    assert cell[0]["name"] == "hello.txt"
+    assert cell[0]["size"] == 5
     assert cell[0]["type"] == "text/plain"
     assert cell[0]["url"].startswith(emu.base_url)
     async with client.session.get(cell[0]["url"], headers={

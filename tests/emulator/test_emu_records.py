@@ -38,7 +38,8 @@ async def test_read_shapes_per_endpoint(client: Client) -> None:
     assert row["Related"] == [{"type": "text", "table_id": client.emu.table_id,
                                "record_ids": [rid], "text": "target"}]
     assert set(row["Owner"][0]) == {"id", "name", "en_name", "email"}
-    assert row["No"] == "2" and isinstance(row["Created"], int)
+    assert row["No"] == "2"
+    assert isinstance(row["Created"], int)
 
     got = await client.call("GET", f"{client.records}/{rec_id}",
                             params={"text_field_as_array": "true", "automatic_fields": "true"})
@@ -56,7 +57,8 @@ async def test_read_shapes_per_endpoint(client: Client) -> None:
     assert only["fields"]["Name"] == [{"type": "text", "text": "hello"}]
     assert only["fields"]["Related"] == {"link_record_ids": [rid]}
     assert "avatar_url" in only["fields"]["Owner"][0]
-    assert "avatar_url" in only["created_by"] and only["shared_url"]
+    assert "avatar_url" in only["created_by"]
+    assert only["shared_url"]
 
 
 @pytest.mark.asyncio
@@ -65,7 +67,8 @@ async def test_update_keeps_other_fields_and_delete(client: Client) -> None:
     upd = await client.call("PUT", f"{client.records}/{rid}", json={"fields": {"Count": 2}})
     assert upd.data["record"]["fields"] == {"Count": 2}
     got = (await client.call("GET", f"{client.records}/{rid}")).data["record"]["fields"]
-    assert got["Name"] == "x" and got["Count"] == 2
+    assert got["Name"] == "x"
+    assert got["Count"] == 2
     cleared = await client.call("PUT", f"{client.records}/{rid}", json={"fields": {"Name": None}})
     assert cleared.code == 0
     assert "Name" not in (await client.call("GET", f"{client.records}/{rid}")).data["record"][
@@ -190,5 +193,6 @@ async def test_twenty_thousand_records_paginate_exactly_once(
 @pytest.mark.asyncio
 async def test_page_size_is_clamped_to_the_cap(client: Client) -> None:
     tables = await client.call("GET", f"{client.app}/tables", params={"page_size": "1000"})
-    assert tables.code == 0 and tables.data["has_more"] is False
+    assert tables.code == 0
+    assert tables.data["has_more"] is False
     assert "page_token" not in tables.data

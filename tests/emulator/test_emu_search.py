@@ -64,7 +64,8 @@ async def test_search_conjunction_children_sort_and_paging(client: Client) -> No
     page = await client.call("POST", f"{client.records}/search", params={"page_size": "3"},
                              json={"sort": [{"field_name": "Name", "desc": False}],
                                    "field_names": ["Name"]})
-    assert page.data["total"] == 4 and page.data["has_more"] is True
+    assert page.data["total"] == 4
+    assert page.data["has_more"] is True
     assert [set(i["fields"]) for i in page.data["items"]] == [{"Name"}] * 3
     rest = await client.call("POST", f"{client.records}/search",
                              params={"page_size": "3", "page_token": page.data["page_token"]},

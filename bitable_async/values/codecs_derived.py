@@ -109,19 +109,27 @@ class FormulaCodec(_DerivedCodec):
 
     kind: ClassVar[str] = "formula"
 
-    def _by_format(self, v: Any) -> Any:
+    def _format_mode(self) -> str:
         prop = self.field.property
         fmt = prop.formatter if isinstance(prop, FormulaProperty) else None
         if not fmt:
-            return v
+            return "raw"
         if "yy" in fmt or fmt == "MM-dd":
+            return "date"
+        return "number" if fmt in _NUMBER_FORMATS else "raw"
+
+    def _by_format(self, v: Any) -> Any:
+        mode = self.__dict__.get("_mode")
+        if mode is None:
+            mode = self.__dict__["_mode"] = self._format_mode()
+        if mode == "date":
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 try:
                     return ms_to_datetime(v, self.options.tz)
                 except (OverflowError, ValueError, OSError):
                     return v
             return v
-        if fmt in _NUMBER_FORMATS and isinstance(v, str):
+        if mode == "number" and type(v) is str:
             try:
                 return int(v)
             except ValueError:

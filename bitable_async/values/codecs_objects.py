@@ -106,8 +106,11 @@ class _LinkIds(msgspec.Struct, kw_only=True, gc=False):
 
 
 def _to_link(v: Any) -> LinkValue:
-    if isinstance(v, _LinkIds):
+    if type(v) is _LinkIds:
         return LinkValue(record_ids=tuple(v.link_record_ids))
+    if len(v) == 1 and type(v[0]) is _LinkItem:  # the usual list/get shape
+        item = v[0]
+        return LinkValue(record_ids=tuple(item.record_ids), table_id=item.table_id, text=item.text)
     ids: list[str] = []
     table_id: str | None = None
     texts: list[str] = []

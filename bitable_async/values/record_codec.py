@@ -23,6 +23,7 @@ from datetime import timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from msgspec.structs import astuple
 
 from bitable_async.errors import FieldValueError
 from bitable_async.models.fields import FieldSchema
@@ -110,8 +111,8 @@ class RecordCodec:
         }
         self._names: tuple[str, ...] = tuple(self._codecs)
         self._attrs: tuple[str, ...] = tuple(f"f{i}" for i in range(len(self._names)))
-        self._finishers = tuple(
-            (name, c.finish) for name, c in self._codecs.items() if c.finish is not None
+        self._finish_at = tuple(
+            (pos, c.finish) for pos, c in enumerate(self._codecs.values()) if c.finish is not None
         )
         self._models: dict[type[Any], Any] = {}
         self._build_types()
@@ -296,12 +297,12 @@ class RecordCodec:
         Raises:
             FieldValueError: a cell's value is out of range for its type.
         """
-        values = dict(zip(self._names, msgspec.structs.astuple(typed.fields), strict=False))
+        cells = list(astuple(typed.fields))
         try:
-            for name, finish in self._finishers:
-                v = values[name]
+            for pos, finish in self._finish_at:
+                v = cells[pos]
                 if v is not None:
-                    values[name] = finish(v)
+                    cells[pos] = finish(v)
         except CellValueError as exc:
             rid = typed.record_id if typed.record_id is not None else typed.id
             raise exc.in_record(index, rid) from None
@@ -309,7 +310,7 @@ class RecordCodec:
         modified = typed.last_modified_time
         return Record(
             record_id=typed.record_id if typed.record_id is not None else typed.id,
-            fields=values,
+            fields=dict(zip(self._names, cells, strict=True)),
             created_by=typed.created_by,
             created_time=None if created is None else self._time(created),
             last_modified_by=typed.last_modified_by,

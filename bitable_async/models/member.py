@@ -14,7 +14,7 @@ MemberIdType = Literal[
 """The kind of id a member is named by."""
 
 
-class MemberRef(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MemberRef(msgspec.Struct, kw_only=True):
     """A member named by id, for batch create / batch delete.
 
     Attributes:

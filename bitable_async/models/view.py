@@ -50,7 +50,7 @@ class ViewFilterCondition(msgspec.Struct, kw_only=True, omit_defaults=True):
     """
 
     field_id: str
-    operator: str = "is"
+    operator: str
     value: str | None = None
     condition_id: str | None = None
     field_type: int | None = None
@@ -76,12 +76,12 @@ class ViewFilterInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     Attributes:
         conditions: up to 50 conditions.
-        conjunction: ``"and"`` or ``"or"``.
+        conjunction: ``"and"`` or ``"or"`` (``None``: left out; the server's default is and).
         condition_omitted: whether some conditions were left out (read only).
     """
 
     conditions: list[ViewFilterCondition] = msgspec.field(default_factory=list)
-    conjunction: str = "and"
+    conjunction: str | None = None
     condition_omitted: bool | None = None
 
 

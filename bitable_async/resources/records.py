@@ -53,10 +53,29 @@ class BatchGetResult(msgspec.Struct, kw_only=True):
     forbidden_record_ids: list[str]
 
 
+_EMPTY = msgspec.Raw(b"[]")
+
+
 class _BatchGetData(msgspec.Struct):
-    records: msgspec.Raw | None = None
+    # msgspec cannot decode ``Raw | None``: a Raw default stands for "absent".
+    records: msgspec.Raw = _EMPTY
     absent_record_ids: list[str] | None = None
     forbidden_record_ids: list[str] | None = None
+
+
+class _RawPage(msgspec.Struct):
+    """The ``data`` of list / search, records left as raw JSON for the codec's fast path."""
+
+    items: msgspec.Raw = _EMPTY
+    has_more: bool = False
+    page_token: str | None = None
+    total: int | None = None
+
+
+def _decode_list(codec: RecordCodec, raw: msgspec.Raw) -> list[Record]:
+    if bytes(raw).strip() in (b"null", b"[]"):
+        return []
+    return codec.decode_record_list(raw)
 
 
 def _check_len(name: str, value: str | None, limit: int) -> None:
@@ -140,15 +159,15 @@ class RecordsResource(RecordWrites):
 
         async def fetch(token: str | None, size: int) -> Page[Record]:
             codec = await self.schema.codec()
-            raw = await self._call(
+            data = await self._call(
                 "GET",
                 self._path,
-                msgspec.Raw,
+                _RawPage,
                 params={**base, **query(page_size=size, page_token=token)},
                 endpoint_class=EndpointClass.LIST_RECORDS,
             )
-            page = codec.decode_page(raw)
-            return Page(page.items, page.has_more, page.page_token, page.total)
+            items = _decode_list(codec, data.items)
+            return Page(items, data.has_more, data.page_token, data.total)
 
         return PageIterator(fetch, page_size=size, page_token=page_token)
 
@@ -200,17 +219,17 @@ class RecordsResource(RecordWrites):
 
         async def fetch(token: str | None, size: int) -> Page[Record]:
             codec = await self.schema.codec()
-            raw = await self._call(
+            data = await self._call(
                 "POST",
                 path,
-                msgspec.Raw,
+                _RawPage,
                 params=query(page_size=size, page_token=token, user_id_type=user_id_type),
                 json=payload,
                 endpoint_class=READ,
                 retry_unknown_outcome=True,
             )
-            page = codec.decode_page(raw)
-            return Page(page.items, page.has_more, page.page_token, page.total)
+            items = _decode_list(codec, data.items)
+            return Page(items, data.has_more, data.page_token, data.total)
 
         return PageIterator(fetch, page_size=size, page_token=page_token)
 
@@ -302,8 +321,7 @@ class RecordsResource(RecordWrites):
             data = await self._call(
                 "POST", path, _BatchGetData, json=payload, retry_unknown_outcome=True
             )
-            if data.records is not None:
-                result.records.extend(codec.decode_record_list(data.records))
+            result.records.extend(_decode_list(codec, data.records))
             result.absent_record_ids.extend(data.absent_record_ids or ())
             result.forbidden_record_ids.extend(data.forbidden_record_ids or ())
         return result

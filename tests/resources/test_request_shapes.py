@@ -510,7 +510,7 @@ def _responder(name: str, case: Case) -> Callable[[Sent], Any]:
     def respond(sent: Sent) -> Any:
         if (
             sent.method == "GET"
-            and sent.path.endswith("/fields")
+            and sent.path.endswith(f"/tables/{TABLE}/fields")
             and name != "app_table_field.list"
         ):
             return schema  # the record codec's schema fetch

@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from bitable_async.errors import ResponseDecodeError
+
 __all__ = ["FetchPage", "Page", "PageIterator", "PagesIterator", "resolve_page_size"]
 
 T = TypeVar("T")
@@ -97,7 +99,7 @@ class _Cursor(Generic[T]):
             if not page.page_token:
                 # has_more without a token would loop forever on the same page.
                 self.exhausted = True
-                raise RuntimeError("the server said has_more=true but sent no page_token")
+                raise ResponseDecodeError("the server said has_more=true but sent no page_token")
             self.next_token = page.page_token
         else:
             self.next_token = None
@@ -122,6 +124,7 @@ class PagesIterator(AsyncIterator[Page[T]]):
 
         Raises:
             StopAsyncIteration: the last page (``has_more`` false) was returned.
+            ResponseDecodeError: ``has_more`` was true without a ``page_token``.
             BitableError: the request failed.
         """
         page = await self._cursor.advance()

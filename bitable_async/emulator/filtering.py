@@ -66,7 +66,7 @@ shown text (select options by name, not by option order).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -390,7 +390,7 @@ def _key_func(name: str, ftype: int) -> Callable[[Record], tuple[int, float, str
     return lambda rec: _sort_key(rec.get(name), ftype)
 
 
-def _sorted(records: list[Record], keys: list[tuple[str, bool]],
+def _sorted(records: Sequence[Record], keys: list[tuple[str, bool]],
             field_types: Mapping[str, int]) -> list[Record]:
     out = list(records)
     for name, desc in reversed(keys):
@@ -403,7 +403,7 @@ def _sorted(records: list[Record], keys: list[tuple[str, bool]],
     return out
 
 
-def sort_records_search(records: list[Record], sort: list[Any] | None,
+def sort_records_search(records: Sequence[Record], sort: list[Any] | None,
                         field_types: Mapping[str, int]) -> list[Record]:
     """Sort records by a records/search ``sort`` list (stable).
 
@@ -438,7 +438,7 @@ def sort_records_search(records: list[Record], sort: list[Any] | None,
     return _sorted(records, keys, field_types)
 
 
-def sort_records_formula(records: list[Record], sort: list[str] | None,
+def sort_records_formula(records: Sequence[Record], sort: list[str] | None,
                          field_types: Mapping[str, int]) -> list[Record]:
     """Sort records by a list-records ``sort`` (``["Name DESC", "Age ASC"]``, stable).
 

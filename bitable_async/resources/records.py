@@ -19,6 +19,7 @@ from bitable_async.resources._base import READ, UserIdType, body, json_list, que
 from bitable_async.resources.record_writes import DeletedRecord, RecordWrites, _ids, _RecordData
 from bitable_async.resources.schema import TableSchema
 from bitable_async.resources.search import SearchFilterLike, SortLike, filter_body, sort_body
+from bitable_async.values.record_codec import RecordCodec
 
 __all__ = [
     "LIST_MAX_PAGE_SIZE",

@@ -13,7 +13,7 @@ __all__ = ["ViewsResource"]
 MAX_PAGE_SIZE = 100
 """No maximum is documented for app_table_view.list (A.22); 100 is used."""
 
-_VIEW_TYPES = ("grid", "kanban", "gallery", "gantt")
+_VIEW_TYPES = ("grid", "kanban", "gallery", "gantt", "form")
 
 
 class _ViewData(msgspec.Struct):
@@ -78,7 +78,8 @@ class ViewsResource(TableResource):
 
         Args:
             view_name: the view's name (unique, non-empty).
-            view_type: ``grid`` (default), ``kanban``, ``gallery`` or ``gantt``.
+            view_type: ``grid`` (default), ``kanban``, ``gallery`` or ``gantt``
+                (A.23); ``form`` creates a form, whose id the form methods take.
 
         Returns:
             The new view.

@@ -198,10 +198,15 @@ class LeaseHolder:
 
         Raises:
             LeaseTimeoutError: not acquired within the bounded wait.
+            LeaseLostError: the lease was held and has been lost meanwhile
+                (expired during a pause, renewal refused); the work that was
+                about to use it must not run. The next call acquires afresh.
         """
-        if self._grant is not None and not self._lost and self._clock() < self._deadline:
-            return self._grant
-        await self.release()
+        if self._grant is not None:
+            if not self._lost and self._clock() < self._deadline:
+                return self._grant
+            await self.release()
+            raise LeaseLostError(f"the write lease {self.key!r} was lost while held")
         start = self._clock()
         poll = min(0.05, self._ttl / 20)
         while True:

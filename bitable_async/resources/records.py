@@ -107,7 +107,7 @@ class RecordsResource(RecordWrites):
         *,
         view_id: str | None = None,
         filter: object | None = None,
-        sort: Iterable[str] | str | None = None,
+        sort: Iterable[str | object] | str | None = None,
         field_names: Iterable[str] | str | None = None,
         text_field_as_array: bool | None = None,
         display_formula_ref: bool | None = None,
@@ -126,7 +126,8 @@ class RecordsResource(RecordWrites):
                 ``filter`` or ``sort`` is given).
             filter: a formula string such as ``'CurrentValue.[Age]>18'`` or a
                 formula builder from :mod:`bitable_async.filters` (<= 2,000 chars).
-            sort: ``"<field> DESC|ASC"`` strings (sent as a JSON array, <= 1,000 chars).
+            sort: ``"<field> DESC|ASC"`` strings or sort helpers (``desc("Due")``),
+                sent as a JSON array (<= 1,000 chars).
             field_names: only these fields (sent as a JSON array).
             text_field_as_array: read text cells as segment arrays.
             display_formula_ref: formula / lookup cells in the referenced field's format.
@@ -144,7 +145,11 @@ class RecordsResource(RecordWrites):
         size = resolve_page_size(page_size, LIST_MAX_PAGE_SIZE)
         formula = _formula(filter)
         _check_len("filter", formula, FILTER_MAX_LEN)
-        sort_s = json_list("sort", sort)
+        sort_keys: list[str] | str | None = None
+        if sort is not None:
+            # Sort helpers (bitable_async.filters.Sort) render as "<field> ASC|DESC".
+            sort_keys = sort if isinstance(sort, str) else [str(item) for item in sort]
+        sort_s = json_list("sort", sort_keys)
         _check_len("sort", sort_s, SORT_MAX_LEN)
         fields_s = json_list("field_names", field_names)
         base = query(

@@ -207,3 +207,28 @@ async def test_attachment_upload_from_a_path_and_download(
     assert cell[0].name == "report.csv"
     assert await app.attachments.download(cell[0]) == b"a,b\n1,2\n"
     assert await app.attachments.download(att.file_token) == b"a,b\n1,2\n"
+
+
+@pytest.mark.asyncio
+async def test_filter_builders_drive_search_and_list(emu: Emulator, bc: BitableClient) -> None:
+    from bitable_async.filters import CurrentValue, F, asc, desc
+
+    t = bc.table(emu.app_token, emu.table_id)
+    await t.records.batch_create(
+        {"Name": f"n{i}", "Count": i, "Status": "Done" if i % 2 else "Todo"} for i in range(20)
+    )
+    searched = [
+        r.fields["Count"]
+        async for r in t.records.search(
+            filter=(F("Status") == "Done") & (F("Count") > 10), sort=[desc("Count")]
+        )
+    ]
+    assert searched == [19, 17, 15, 13, 11]
+    listed = [
+        r.fields["Count"]
+        async for r in t.records.list(
+            filter=(CurrentValue["Status"] == "Todo") & (CurrentValue["Count"] < 7),
+            sort=[asc("Count")],
+        )
+    ]
+    assert listed == [0, 2, 4, 6]

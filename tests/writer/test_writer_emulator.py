@@ -8,6 +8,8 @@ import collections
 import pytest
 from writer_e2e import APP_TOKEN, harness, seed, table_id
 
+from bitable_async.bulk import bulk_insert
+from bitable_async.emulator.config import FaultConfig
 from bitable_async.errors import InvalidFieldValueError, NotFoundError
 
 
@@ -77,3 +79,31 @@ async def test_updates_and_deletes_coalesce_and_missing_ids_fail_alone() -> None
         )
         assert calls["app_table_record.batch_delete"] == 1
         assert h.emu.stats()["total"]["conflicts"] == 0
+
+
+@pytest.mark.asyncio
+async def test_50000_rows_exactly_once_under_chaos() -> None:
+    # One table, with the emulator's per-table record limit raised from 20,000
+    # (its ``max_records_per_table`` knob) so that all 50,000 rows share one key space.
+    faults = FaultConfig(
+        seed=20240601,
+        p_5xx=0.05,
+        p_not_ready=0.05,
+        p_drop_after_commit=0.05,
+        writes_only=True,
+    )
+    async with harness(seed(1, max_records_per_table=60_000, faults=faults)) as h:
+        w = h.registry.writer(APP_TOKEN, table_id(0))
+        rows = ({"Key": f"row-{i:05d}", "N": i} for i in range(50_000))
+        summary = await bulk_insert(w, rows)
+        stats = h.emu.stats()
+        injected = collections.Counter(f[2] for f in stats["faults"])
+        print(f"\nchaos: {summary}; injected={dict(injected)}")
+        keys = h.keys(table_id(0))
+        assert summary.written == 50_000
+        assert summary.failed == 0
+        assert len(keys) == 50_000
+        assert len(set(keys)) == 50_000  # no duplicate by the unique key column
+        assert injected["drop"] > 0
+        assert injected["not_ready"] > 0
+        assert summary.stats.unknown_outcomes >= injected["drop"]

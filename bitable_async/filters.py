@@ -230,6 +230,9 @@ def _values(field_name: str, op: str, value: object, *, many: bool) -> list[str]
                                      f"{sorted(_DATE_OPS)}, not {op!r}")
         return value.wire()
     if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (DateValue, datetime)) for v in value):
+            raise ConfigurationError(f"field {field_name!r}: a date value works with "
+                                     f"{sorted(_DATE_OPS)} and alone, not in {op!r} lists")
         if not many:
             raise ConfigurationError(f"field {field_name!r}: {op!r} takes one value")
         out = [_scalar(field_name, v) for v in value]

@@ -301,8 +301,7 @@ class TableWriter:
             LeaseLostError: the lease was lost; ``fn`` was not called.
             Exception: whatever ``fn`` raised.
         """
-        result: T = await self._op(None, [], single=False, fn=fn)
-        return result
+        return await self._lane.run(self._target, fn)
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
@@ -384,7 +383,13 @@ class WriterRegistry:
             if self._factory is None:
                 raise ConfigurationError("no executor given and the registry has no factory")
             executor = self._factory(app_token, table_id)
-        key = self.lane_key(app_token, table_id)
+        w = TableWriter(
+            app_token, table_id, executor, self._lane(self.lane_key(app_token, table_id))
+        )
+        self._writers[(app_token, table_id)] = w
+        return w
+
+    def _lane(self, key: str) -> WriteLane:
         lane = self._lanes.get(key)
         if lane is None:
             lease = None
@@ -401,9 +406,36 @@ class WriterRegistry:
                 )
             lane = WriteLane(key, self.config, lease)
             self._lanes[key] = lane
-        w = TableWriter(app_token, table_id, executor, lane)
-        self._writers[(app_token, table_id)] = w
-        return w
+        return lane
+
+    async def run(self, app_token: str, table_id: str | None, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run any write in the turn of its table (or of its app): the handles' write seam.
+
+        Table writes share the lane of :meth:`writer`; app-level writes (tables,
+        roles, members, app settings ...) use a lane per app. A write issued from
+        inside another write of the same lane runs at once (no self-deadlock).
+
+        Args:
+            app_token: the Bitable.
+            table_id: the table written, or None for an app-level write.
+            fn: makes the request when awaited.
+
+        Returns:
+            What ``fn`` returned.
+
+        Raises:
+            WriterClosedError: the registry is closed.
+            LeaseTimeoutError: the cross-process lease could not be acquired.
+            LeaseLostError: the lease was lost; ``fn`` was not called.
+            Exception: whatever ``fn`` raised.
+        """
+        if self._closed:
+            raise WriterClosedError("the writer registry is closed")
+        found = self._writers.get((app_token, table_id)) if table_id else None
+        if found is not None:
+            return await found.run(fn)
+        key = self.lane_key(app_token, table_id) if table_id else app_token
+        return await self._lane(key).run(Target(table_id or "", None), fn)
 
     def stats(self) -> dict[str, WriteStats]:
         """Counters per lane key."""

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import copy
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .batch import BatchSender
 from .lease import LeaseHolder
@@ -33,13 +34,21 @@ from .types import LeaseLostError, OpKind, WriterClosedError, WriterConfig, Writ
 
 __all__ = ["Op", "ReadWriteGate", "Target", "WriteLane"]
 
+T = TypeVar("T")
+
+# The lane whose worker is running the current task's code: a write issued from
+# inside a write (a nested seam call) runs at once instead of queueing behind itself.
+_running_lane: contextvars.ContextVar[WriteLane | None] = contextvars.ContextVar(
+    "bitable_writer_lane", default=None
+)
+
 
 @dataclass(eq=False)
 class Target:
-    """One table reached through a lane: its id and its batch sender."""
+    """One table reached through a lane: its id and its batch sender (None: opaque calls only)."""
 
     table_id: str
-    sender: BatchSender
+    sender: BatchSender | None
 
 
 @dataclass(eq=False)
@@ -195,6 +204,28 @@ class WriteLane:
                 self._run(), name=f"bitable-writer:{self.key}"
             )
 
+    async def run(self, target: Target, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run an opaque write in the lane's turn (after a fencing check).
+
+        Args:
+            target: the table (or an app-level target).
+            fn: the write; called once, inside the lane's worker.
+
+        Returns:
+            What ``fn`` returned.
+
+        Raises:
+            LeaseTimeoutError: the lease could not be acquired.
+            LeaseLostError: the lease was lost; ``fn`` was not called.
+            Exception: whatever ``fn`` raised.
+        """
+        if _running_lane.get() is self:
+            return await fn()  # nested in a write of this lane: already our turn
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.submit(Op(target, None, [], False, fut, self.config.clock(), None, fn))
+        result: T = await fut
+        return result
+
     async def aclose(self) -> None:
         """Refuse new writes, finish the queued ones, release the lease."""
         self._closed = True
@@ -208,6 +239,7 @@ class WriteLane:
     # -- the worker ---------------------------------------------------------
 
     async def _run(self) -> None:
+        _running_lane.set(self)
         try:
             while True:
                 self._drop_done_head()
@@ -327,6 +359,7 @@ class WriteLane:
                     _deliver(head.future, await head.fn())
                     return
                 assert head.kind is not None
+                assert head.target.sender is not None
                 stats = WriteStats()
                 items = [op.items[0] for op in unit] if head.single else head.items
                 outcome = await head.target.sender.send(head.kind, items, stats)

@@ -25,6 +25,7 @@ from bitable_async.config import ClientConfig, EndpointClass, RetryConfig
 from bitable_async.errors import ConfigurationError
 from bitable_async.handles import AppHandle, TableHandle
 from bitable_async.retry import Clock, Sleep
+from bitable_async.writer import LeaseBackend, WriteExecutor, WriterConfig, WriterRegistry
 
 if TYPE_CHECKING:
     from bitable_async.resources.apaas import ApaasRecordsResource
@@ -60,6 +61,11 @@ class BitableClient:
         sleep: async sleep for retries and rate limiting (tests inject a fake).
         clock: monotonic clock for retries and rate limiting (tests inject a fake).
         rng: random source of the retry jitter (tests inject a seeded one).
+        writer_config: settings of the per-table writers every write goes
+            through (coalescing window, granularity, lease timings ...).
+        write_lease: a cross-process lease backend (e.g.
+            :class:`~bitable_async.writing.redis_lease.RedisLeaseBackend`) so
+            several processes take turns on a table; None = in-process only.
 
     Raises:
         ConfigurationError: inconsistent credentials, or an invalid base URL.
@@ -78,6 +84,8 @@ class BitableClient:
         sleep: Sleep | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        writer_config: WriterConfig | None = None,
+        write_lease: LeaseBackend | None = None,
     ) -> None:
         config = config or ClientConfig()
         if base_url is not None:
@@ -107,6 +115,9 @@ class BitableClient:
         )
         if auth is not None:
             auth.bind(self._transport.fetch_token)
+        self._writers = WriterRegistry(
+            writer_config, executor_factory=self._write_executor, lease_backend=write_lease
+        )
 
     def __repr__(self) -> str:
         auth = type(self._auth).__name__ if self._auth is not None else None
@@ -127,8 +138,19 @@ class BitableClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP session if the client created it (a lent session stays open)."""
+        """Finish queued writes, then close the HTTP session if the client created it."""
+        await self._writers.aclose()
         await self._transport.aclose()
+
+    def _write_executor(self, app_token: str, table_id: str) -> WriteExecutor:
+        from bitable_async.writing.http import TransportExecutor
+
+        return TransportExecutor(self._transport, app_token, table_id)
+
+    @property
+    def writers(self) -> WriterRegistry:
+        """The registry of per-table writers (one serial lane per table or per app)."""
+        return self._writers
 
     @property
     def config(self) -> ClientConfig:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         ViewsResource,
     )
     from bitable_async.values.record_codec import RecordCodec
+    from bitable_async.writer import TableWriter
 
 __all__ = ["AppHandle", "TableHandle"]
 
@@ -102,7 +103,8 @@ class AppHandle:
         if self._ns is None:
             from bitable_async.resources import AppResources, CallContext
 
-            self._ns = AppResources(CallContext(self._client.transport), self._app_token)
+            ctx = CallContext(self._client.transport, writers=self._client.writers)
+            self._ns = AppResources(ctx, self._app_token)
         return self._ns
 
     @property
@@ -203,9 +205,21 @@ class TableHandle:
             from bitable_async.resources import CallContext, TableResources
 
             self._ns = TableResources(
-                CallContext(self._client.transport), self._app_token, self._table_id
+                CallContext(self._client.transport, writers=self._client.writers),
+                self._app_token,
+                self._table_id,
             )
         return self._ns
+
+    @property
+    def writer(self) -> TableWriter:
+        """The table's writer: coalesced single-record writes (wire shape), bulk loads.
+
+        Every write of this handle's resources already runs in its turn; use the
+        writer directly for ``create``/``update``/``delete`` coalescing or with
+        :mod:`bitable_async.bulk`.
+        """
+        return self._client.writers.writer(self._app_token, self._table_id)
 
     @property
     def records(self) -> RecordsResource:

@@ -6,10 +6,10 @@ thing it is scoped to (app, table, role ...) and the per-handle identity
 
 THE WRITE SEAM. Every write call of every resource (records create / update /
 delete in all forms, fields, views, forms, tables, app, dashboards, roles,
-members, aPaaS updates) goes through :meth:`Resource._write`. Today it simply
-awaits the call. The per-table writer (serialization, coalescing,
-client_token reuse) plugs in there and nowhere else; ``scope`` tells it which
-table (or app) the write touches.
+members, aPaaS updates) goes through :meth:`Resource._write`. When the call
+context carries the client's writer registry (handles built by a client always
+do), the write runs in the turn of its table's (or app's) serial lane, under the
+cross-process lease when one is configured; ``scope`` tells which.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bitable_async.pagination import Page, PageIterator, resolve_page_size
 
 if TYPE_CHECKING:
     from bitable_async._transport import Transport
+    from bitable_async.writer import WriterRegistry
 
 __all__ = [
     "READ",
@@ -60,11 +61,14 @@ class CallContext:
         transport: the client's one transport (the only door to the network).
         tenant_key: the tenant, for marketplace apps.
         user_access_token: call as this user instead of as the app.
+        writers: the client's writer registry; when set, every write runs in
+            its table's (or app's) turn -- see :mod:`bitable_async.writer`.
     """
 
     transport: Transport
     tenant_key: str | None = None
     user_access_token: str | None = None
+    writers: WriterRegistry | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +257,9 @@ class Resource:
     async def _write(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         """THE write seam: every write of every resource is awaited here.
 
-        Today it simply awaits ``call``. The per-table writer (one write at a
-        time per table, coalescing, client_token reuse) plugs in here.
+        With a writer registry in the call context, ``call`` runs in the turn
+        of the table's (or app's) writer: one write at a time per table, under
+        the cross-process lease when configured. Otherwise it is awaited as is.
 
         Args:
             operation: ``"<resource>.<action>"``, e.g. ``"records.batch_create"``.
@@ -264,8 +269,11 @@ class Resource:
             What ``call`` returns.
         """
         scope = WriteScope(self.app_token, self._table_id, operation)
-        del scope  # consumed by the writer once it is plugged in
-        return await call()
+        writers = self._ctx.writers
+        if writers is None:
+            return await call()
+        # One write at a time per table (or app), across processes with a lease.
+        return await writers.run(scope.app_token, scope.table_id, call)
 
 
 class TableResource(Resource):

@@ -48,7 +48,15 @@ from .writing.bulk_types import (
     RowEncoder,
 )
 from .writing.keys import normalize_key
-from .writing.pipeline import Chunk, Runner, chunk_size_for, encode_row, resolve_writer, run_bulk
+from .writing.pipeline import (
+    Chunk,
+    Runner,
+    chunk_size_for,
+    default_encoder,
+    encode_row,
+    resolve_writer,
+    run_bulk,
+)
 from .writing.types import RecordResult
 
 __all__ = [
@@ -86,7 +94,8 @@ async def bulk_insert(
             handle exposing ``.writer``).
         rows: a sync or async iterable of ``field name -> value`` mappings.
         encoder: turns a row into wire ``fields`` (e.g. the table's
-            ``RecordCodec``); None = rows are already in wire shape.
+            ``RecordCodec``); None = the table codec when ``target`` is a
+            TableHandle, rows already in wire shape for a TableWriter.
         chunk_size: records per request (default and maximum: the writer's ``max_batch``).
         depth: chunks handed to the writer ahead of the one being encoded.
         progress: called (sync or async) with a :class:`BulkProgress` after each chunk.
@@ -104,6 +113,8 @@ async def bulk_insert(
             table full, lease lost, retries exhausted); ``.summary`` says how far it got.
     """
 
+    enc = await default_encoder(target, encoder)
+
     async def body(r: Runner, it: AsyncIterator[Any]) -> None:
         size = chunk_size_for(r.w, chunk_size)
         chunk = Chunk(OpKind.CREATE, [], [], [])
@@ -111,7 +122,7 @@ async def bulk_insert(
         async for row in it:
             r.s.rows_read += 1
             try:
-                chunk.items.append(encode_row(encoder, row, index))
+                chunk.items.append(encode_row(enc, row, index))
                 chunk.indexes.append(index)
                 chunk.keys.append(None)
             except (FieldValueError, ConfigurationError) as exc:
@@ -155,7 +166,8 @@ async def bulk_update(
     Args:
         target: the table's writer (or a handle exposing ``.writer``).
         rows: a sync or async iterable of ``(record_id, fields)``.
-        encoder: turns fields into wire shape; None = already wire shape.
+        encoder: turns fields into wire shape; None = the handle's table
+            codec, or already wire shape for a TableWriter.
         chunk_size: records per request.
         depth: chunks handed to the writer ahead.
         progress: progress callback.
@@ -171,6 +183,8 @@ async def bulk_update(
         BulkAbortedError: a whole chunk failed for a non-row reason.
     """
 
+    enc = await default_encoder(target, encoder)
+
     async def body(r: Runner, it: AsyncIterator[Any]) -> None:
         size = chunk_size_for(r.w, chunk_size)
         chunk = Chunk(OpKind.UPDATE, [], [], [])
@@ -184,7 +198,7 @@ async def bulk_update(
                 rid, row = pair
                 if not isinstance(rid, str) or not rid:
                     raise ConfigurationError(f"row {index}: record_id must be a non-empty string")
-                fields_ = encode_row(encoder, row, index)
+                fields_ = encode_row(enc, row, index)
             except (FieldValueError, ConfigurationError) as exc:
                 r.fail(index, exc)
                 index += 1
@@ -241,7 +255,8 @@ async def bulk_upsert(
         rows: a sync or async iterable of ``field name -> value`` mappings;
             every row must hold every key field.
         key: the key field name, or several (a composite key).
-        encoder: turns a row into wire ``fields``; None = already wire shape.
+        encoder: turns a row into wire ``fields``; None = the handle's table
+            codec, or already wire shape for a TableWriter.
         existing: the table's current records (at least the key fields); by
             default read with the writer's executor ``scan`` (``records/search``).
         chunk_size: records per request.
@@ -276,6 +291,8 @@ async def bulk_upsert(
             return None
         return tuple(normalize_key(fields_[k]) for k in keys)
 
+    enc = await default_encoder(target, encoder)
+
     async def body(r: Runner, it: AsyncIterator[Any]) -> None:
         index_of: dict[tuple[Hashable, ...], str] = {}
         assert existing is not None
@@ -306,7 +323,7 @@ async def bulk_upsert(
         async for row in it:
             r.s.rows_read += 1
             try:
-                fields_ = encode_row(encoder, row, index)
+                fields_ = encode_row(enc, row, index)
                 k = key_of(fields_)
                 if k is None:
                     raise ConfigurationError(f"row {index}: missing key field(s) {list(keys)}")

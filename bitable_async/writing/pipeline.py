@@ -35,7 +35,15 @@ from .bulk_types import (
     RowEncoder,
 )
 
-__all__ = ["Chunk", "Runner", "chunk_size_for", "encode_row", "resolve_writer", "run_bulk"]
+__all__ = [
+    "Chunk",
+    "Runner",
+    "chunk_size_for",
+    "default_encoder",
+    "encode_row",
+    "resolve_writer",
+    "run_bulk",
+]
 
 T = TypeVar("T")
 
@@ -68,6 +76,25 @@ def resolve_writer(target: Any) -> TableWriter:
         "bulk operations need a TableWriter (or a handle with .writer), "
         f"got {type(target).__name__}"
     )
+
+
+async def default_encoder(target: Any, given: RowEncoder | None) -> RowEncoder | None:
+    """The encoder to use: ``given``, else the table codec of a handle target, else None.
+
+    Args:
+        target: a TableWriter or a TableHandle.
+        given: the caller's encoder.
+
+    Returns:
+        An encoder, or None when rows are to be sent in wire shape.
+    """
+    if given is not None or isinstance(target, TableWriter):
+        return given
+    codec = getattr(getattr(target, "records", None), "codec", None)
+    if callable(codec):
+        found: RowEncoder = await codec()
+        return found
+    return None
 
 
 class _ProgressReporter:

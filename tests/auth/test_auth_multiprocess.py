@@ -71,8 +71,14 @@ async def _run_fleet(platform: FakeOpenPlatform, redis_url: str, redis_prefix: s
                 await proc.stdin.drain()
             # One process holds the lease and the (blocked) fetch; the others wait on it.
             platform.on_fetch = changed.set
-            await until(lambda: saying("WAITING") == PROCESSES - 1 or platform.token_fetches > 1)
+            await until(
+                lambda: (
+                    (saying("WAITING") == PROCESSES - 1 and platform.token_fetches == 1)
+                    or platform.token_fetches > 1
+                )
+            )
             assert platform.token_fetches == 1
+            assert saying("WAITING") == PROCESSES - 1
             platform.release.set()
             codes = [await p.wait() for p in children]
             await asyncio.gather(*readers)

@@ -437,6 +437,26 @@ class WriterRegistry:
         key = self.lane_key(app_token, table_id) if table_id else app_token
         return await self._lane(key).run(Target(table_id or "", None), fn)
 
+    def reading(
+        self, app_token: str, table_id: str
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """Bracket a read of a table (the handles' read path uses it).
+
+        With ``exclusive_reads`` the read waits while a write to the table (or
+        its app, per granularity) is in flight, and writes wait for it; without,
+        it costs nothing.
+
+        Args:
+            app_token: the Bitable.
+            table_id: the table read.
+
+        Returns:
+            An async context manager.
+        """
+        if not self.config.exclusive_reads or self._closed:
+            return contextlib.nullcontext()
+        return self._lane(self.lane_key(app_token, table_id)).gate.reading()
+
     def stats(self) -> dict[str, WriteStats]:
         """Counters per lane key."""
         return {k: lane.stats for k, lane in self._lanes.items()}

@@ -14,6 +14,7 @@ cross-process lease when one is configured; ``scope`` tells which.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -207,17 +208,22 @@ class Resource:
         Raises:
             BitableError: the request failed (see :mod:`bitable_async.errors`).
         """
-        response = await self._ctx.transport.request(
-            method,
-            path,
-            query=dict(params) if params else None,
-            body=json,
-            response_type=response_type,
-            tenant_key=self._ctx.tenant_key,
-            user_access_token=self._ctx.user_access_token,
-            retry_unknown_outcome=retry_unknown_outcome or method == "GET",
-            endpoint_class=endpoint_class,
-        )
+        writers, table_id = self._ctx.writers, self._table_id
+        guard: contextlib.AbstractAsyncContextManager[None] = contextlib.nullcontext()
+        if writers is not None and table_id is not None and endpoint_class is not WRITE:
+            guard = writers.reading(self.app_token, table_id)  # exclusive_reads option
+        async with guard:
+            response = await self._ctx.transport.request(
+                method,
+                path,
+                query=dict(params) if params else None,
+                body=json,
+                response_type=response_type,
+                tenant_key=self._ctx.tenant_key,
+                user_access_token=self._ctx.user_access_token,
+                retry_unknown_outcome=retry_unknown_outcome or method == "GET",
+                endpoint_class=endpoint_class,
+            )
         return response.data
 
     async def _send(

@@ -87,24 +87,48 @@ class ReadWriteGate:
     """Keeps reads of a lane out while a write is in flight, and vice versa.
 
     Reads run concurrently with each other; a write waits for running reads
-    to finish; a read waits while a write unit is in flight. Used only when
-    ``exclusive_reads`` is on (otherwise both sides are no-ops).
+    to finish; a read waits while a write unit is in flight. Turns are fair:
+    while a write waits, new reads wait too, and the reads that were waiting
+    when a write ends all go before the next write -- so neither a busy loader
+    nor a tight read loop starves the other. Used only when ``exclusive_reads``
+    is on (otherwise both sides are no-ops).
     """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._cond = asyncio.Condition()
         self._readers = 0
+        self._readers_waiting = 0
         self._writing = False
+        self._writers_waiting = 0
+        self._quota = 0  # waiting reads admitted before the next write
+
+    def _may_read(self) -> bool:
+        return not self._writing and (self._writers_waiting == 0 or self._quota > 0)
+
+    def _may_write(self) -> bool:
+        return not self._writing and self._readers == 0 and self._quota == 0
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
         """Hold the read side for the body of the ``async with``."""
-        if not self.enabled:
+        if not self.enabled or _running_lane.get() is not None:
+            # Disabled, or a read made from inside a write (a lane's worker): no
+            # waiting, or a write reading its own table would wait for itself.
             yield
             return
         async with self._cond:
-            await self._cond.wait_for(lambda: not self._writing)
+            self._readers_waiting += 1
+            try:
+                await self._cond.wait_for(self._may_read)
+            except BaseException:
+                self._readers_waiting -= 1
+                self._quota = min(self._quota, self._readers_waiting)
+                self._cond.notify_all()
+                raise
+            self._readers_waiting -= 1
+            if self._quota > 0:
+                self._quota -= 1
             self._readers += 1
         try:
             yield
@@ -120,13 +144,18 @@ class ReadWriteGate:
             yield
             return
         async with self._cond:
-            await self._cond.wait_for(lambda: not self._writing and self._readers == 0)
+            self._writers_waiting += 1
+            try:
+                await self._cond.wait_for(self._may_write)
+            finally:
+                self._writers_waiting -= 1
             self._writing = True
         try:
             yield
         finally:
             async with self._cond:
                 self._writing = False
+                self._quota = self._readers_waiting
                 self._cond.notify_all()
 
 

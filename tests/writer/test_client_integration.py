@@ -86,3 +86,27 @@ async def test_coalesced_creates_and_bulk_upsert_through_a_handle() -> None:
         assert len(rows) == 75
         assert notes["k30"] == "upserted"
         assert notes["k3"] == "by number"
+
+
+@pytest.mark.asyncio
+async def test_exclusive_reads_keep_reads_out_of_a_table_being_written() -> None:
+    seen: dict[bool, int] = {}
+    for exclusive in (False, True):
+        config = seed(1, write_service_time=0.003, read_conflicts=True)
+        cfg = WriterConfig(retry=FAST_RETRY, exclusive_reads=exclusive)
+        async with Emulator(config) as emu, client(emu, writer_config=cfg) as c:
+            h = c.table(APP_TOKEN, table_id(0))
+            load = asyncio.ensure_future(
+                bulk_insert(h.writer, ({"Key": f"k{i}"} for i in range(3000)), chunk_size=100)
+            )
+            reads = 0
+            while not load.done() or reads == 0:
+                async for _ in h.records.search(page_size=20):
+                    break
+                reads += 1
+            summary = await load
+            assert summary.written == 3000
+            seen[exclusive] = emu.stats()["endpoints"]["app_table_record.search"]["not_ready"]
+            print(f"\nexclusive_reads={exclusive}: {reads} reads, {seen[exclusive]} x 1254607")
+    assert seen[True] == 0
+    assert seen[False] > 0

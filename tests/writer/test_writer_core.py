@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import pytest
@@ -430,4 +431,32 @@ async def test_error_carries_no_extra_state_and_is_bitable_error() -> None:
         await w.create({"n": 1})
     assert isinstance(info.value, OutcomeUnknownError)
     assert info.value.cause is not None
+    await reg.aclose()
+
+
+@pytest.mark.asyncio
+async def test_registry_run_serializes_seam_writes_and_allows_nesting() -> None:
+    reg, _w, table, _ = make()
+    active = 0
+    peak = 0
+
+    async def write(n: int) -> int:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0)
+        active -= 1
+        return n
+
+    async def nested() -> int:
+        # A write issued from inside a write of the same lane must not deadlock.
+        return await reg.run("app1", table.table_id, lambda: write(99))
+
+    results = await asyncio.gather(
+        *(reg.run("app1", table.table_id, functools.partial(write, i)) for i in range(10)),
+        reg.run("app1", table.table_id, nested),
+        reg.run("app1", None, lambda: write(7)),  # app-level write: the app's lane
+    )
+    assert results == [*range(10), 99, 7]
+    assert peak <= 2  # the table lane and the app lane; never two on one lane
     await reg.aclose()

@@ -169,9 +169,18 @@ class BatchSender:
     async def _split(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
         stats.splits += 1
         mid = len(items) // 2
-        left = await self._send(kind, items[:mid], stats)
-        right = await self._send(kind, items[mid:], stats)
+        left = await self._sub(kind, items[:mid], stats)
+        right = await self._sub(kind, items[mid:], stats)
         return left + right
+
+    async def _sub(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
+        # A sub-batch after others of the same batch may have landed: a lost
+        # lease fails only the items not yet sent, so the landed ones are
+        # still reported as written.
+        try:
+            return await self._send(kind, items, stats)
+        except LeaseLostError as exc:
+            return [exc] * len(items)
 
     async def _send(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
         token = new_client_token()
@@ -275,7 +284,7 @@ class BatchSender:
         still = [rid for rid in ids if rid in existing]
         redo: dict[str, RecordResult | BaseException] = {}
         if still:
-            for rid, res in zip(still, await self._send(OpKind.DELETE, still, stats), strict=True):
+            for rid, res in zip(still, await self._sub(OpKind.DELETE, still, stats), strict=True):
                 redo[rid] = res
         out: BatchOutcome = []
         for rid in ids:

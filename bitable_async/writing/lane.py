@@ -395,6 +395,8 @@ class WriteLane:
                 self.stats.add(stats)
                 if head.stats is not None:
                     head.stats.add(stats)
+                if self.lease is not None and any(isinstance(r, LeaseLostError) for r in outcome):
+                    await self.lease.release()  # the next unit acquires a fresh lease
                 if head.single:
                     given: set[int] = set()
                     for op, res in zip(unit, outcome, strict=True):

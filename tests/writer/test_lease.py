@@ -182,3 +182,26 @@ async def test_redis_lease_serializes_two_registries(
     assert len(table.rows) == 120
     await r1.aclose()
     await r2.aclose()
+
+
+@pytest.mark.asyncio
+async def test_lease_lost_during_bisection_keeps_the_landed_half() -> None:
+    clock = ManualClock(0.0)
+    backend = MemoryLeaseBackend(clock)
+
+    class Intruded(FakeTable):
+        async def batch_create(self, records: Any, *, client_token: str) -> Any:
+            out = await super().batch_create(records, client_token=client_token)
+            clock.advance(100.0)  # the process stalls right after a commit
+            await backend.try_acquire("app:tbl1", 60.0)  # and another one takes over
+            return out
+
+    table = Intruded()
+    ra = registry(backend, clock, lease_ttl=1.0, lease_verify_remote=False)
+    wa = ra.writer("app", "tbl1", table)
+    rows: list[dict[str, Any]] = [{"n": 0}, {"n": 1}, {"n": 2}, {"n": "BAD"}]
+    results = await asyncio.gather(*(wa.create(r) for r in rows), return_exceptions=True)
+    assert [r["fields"]["n"] for r in results[:2] if isinstance(r, dict)] == [0, 1]
+    assert all(isinstance(r, LeaseLostError) for r in results[2:])
+    assert sorted(r["n"] for r in table.rows.values()) == [0, 1]
+    await ra.aclose()

@@ -36,16 +36,20 @@ from bitable_async.client import BitableClient
 from bitable_async.config import (
     ClientConfig,
     ConnectionLimits,
+    EndpointClass,
     RateLimitConfig,
     RetryConfig,
     Timeouts,
 )
 from bitable_async.errors import (
+    CODE_TABLE,
     APIError,
     AuthError,
     BadRequestError,
     BitableError,
+    CodeInfo,
     ConfigurationError,
+    ConnectionFailedError,
     DataNotReadyError,
     FieldValueError,
     IdempotencyError,
@@ -56,10 +60,12 @@ from bitable_async.errors import (
     PermissionDeniedError,
     RateLimitError,
     RequestTimeoutError,
+    ResponseDecodeError,
     ServerError,
     ServiceBusyError,
     TransportError,
     WriteConflictError,
+    error_for_code,
 )
 from bitable_async.filters import (
     AND,
@@ -102,6 +108,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AND",
+    "CODE_TABLE",
     "NOT",
     "OR",
     "TODAY",
@@ -122,10 +129,13 @@ __all__ = [
     "ChunkFailure",
     "ChunkResult",
     "ClientConfig",
+    "CodeInfo",
     "ConfigurationError",
+    "ConnectionFailedError",
     "ConnectionLimits",
     "CurrentValue",
     "DataNotReadyError",
+    "EndpointClass",
     "ExactDate",
     "F",
     "Field",
@@ -151,6 +161,7 @@ __all__ = [
     "RecordCodec",
     "RecordModel",
     "RequestTimeoutError",
+    "ResponseDecodeError",
     "RetryConfig",
     "ServerError",
     "ServiceBusyError",
@@ -174,4 +185,5 @@ __all__ = [
     "bulk_update",
     "bulk_upsert",
     "desc",
+    "error_for_code",
 ]

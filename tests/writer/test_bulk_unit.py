@@ -249,3 +249,13 @@ async def test_bulk_with_many_tables_in_parallel() -> None:
     assert shared["max"] > 1  # different tables overlap
     assert all(t.overlaps == 0 for t in tables)  # never within one table
     await reg.aclose()
+
+
+@pytest.mark.asyncio
+async def test_bulk_progress_bar_with_rich() -> None:
+    pytest.importorskip("rich")
+    reg, w, _table = make()
+    summary = await bulk_insert(w, list(rows(1200)), progress_bar=True)
+    assert summary.written == 1200
+    assert "1200 written" in str(summary)
+    await reg.aclose()

@@ -15,17 +15,26 @@ from .config import AppCredential, EmulatorConfig, FaultConfig, demo_seed, load_
 from .server import Emulator
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def _qps_cap(text: str) -> tuple[str, int]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected ENDPOINT=N, got {text!r}")
+    return name, int(value)
+
+
+def parse_args(
+    argv: list[str] | None = None, prog: str = "python -m bitable_async.emulator"
+) -> argparse.Namespace:
     """Parse the command line.
 
     Args:
         argv: arguments (default ``sys.argv[1:]``).
+        prog: the program name shown in usage and help.
 
     Returns:
         the parsed namespace.
     """
-    p = argparse.ArgumentParser(prog="python -m bitable_async.emulator",
-                                description="Local Feishu/Lark Bitable emulator.")
+    p = argparse.ArgumentParser(prog=prog, description="Local Feishu/Lark Bitable emulator.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8686, help="0 = a free port")
     p.add_argument("--seed-file", help="JSON file with apps and bases (see README)")
@@ -38,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--read-conflicts", action="store_true",
                    help="a read during a write on the table gets 1254607")
     p.add_argument("--no-rate-limits", action="store_true")
+    p.add_argument("--qps", type=_qps_cap, action="append", default=[], metavar="ENDPOINT=N",
+                   help="QPS cap of one endpoint, e.g. app_table_record.batch_create=20")
+    p.add_argument("--write-qps", type=int, default=10,
+                   help="QPS cap of write endpoints with no documented cap")
+    p.add_argument("--read-qps", type=int, default=20,
+                   help="QPS cap of read endpoints with no documented cap")
     p.add_argument("--fault-seed", type=int, default=0)
     p.add_argument("--p-5xx", type=float, default=0.0)
     p.add_argument("--p-not-ready", type=float, default=0.0)
@@ -57,6 +72,9 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         write_service_time=args.service_time,
         write_service_time_per_record=args.service_time_per_record,
         read_conflicts=args.read_conflicts, rate_limits_enabled=not args.no_rate_limits,
+        qps_overrides=dict(getattr(args, "qps", [])),
+        default_write_qps=getattr(args, "write_qps", 10),
+        default_read_qps=getattr(args, "read_qps", 20),
         faults=FaultConfig(seed=args.fault_seed, p_5xx=args.p_5xx, p_not_ready=args.p_not_ready,
                            p_html_502=args.p_html_502, p_drop_after_commit=args.p_drop,
                            latency=args.latency, writes_only=args.faults_writes_only),
@@ -88,9 +106,9 @@ async def serve(config: EmulatorConfig, as_json: bool) -> None:
         await asyncio.Event().wait()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m bitable_async.emulator") -> int:
+    """Entry point; returns the exit status (``bitable-async emulator`` passes its ``prog``)."""
+    args = parse_args(argv, prog)
     try:
         asyncio.run(serve(build_config(args), args.json))
     except KeyboardInterrupt:

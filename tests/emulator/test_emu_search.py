@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
@@ -86,8 +85,6 @@ async def test_search_errors(client: Client) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.skipif(importlib.util.find_spec("bitable_async.emulator.filtering") is None,
-                    reason="the formula engine (emulator/filtering.py) is not there yet")
 async def test_list_formula_filter_and_sort(client: Client) -> None:
     await _seed(client)
     reply = await client.call("GET", client.records, params={

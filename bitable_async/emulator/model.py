@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from . import errors as E
 from .errors import ApiError
 
 _ALPHABET = string.ascii_letters + string.digits
+_T = TypeVar("_T")
+
+
+def _lookup(found_in: Mapping[str, _T], key: str, code: int, what: str) -> _T:
+    found = found_in.get(key)
+    if found is None:
+        raise ApiError(code, f"{what} {key!r} not found")
+    return found
 
 
 class IdFactory:
@@ -144,10 +153,7 @@ class TableState:
         Raises:
             ApiError: 1254044 when it does not exist.
         """
-        found = self.fields.get(field_id)
-        if found is None:
-            raise ApiError(E.FIELD_NOT_FOUND, f"field {field_id!r} not found")
-        return found
+        return _lookup(self.fields, field_id, E.FIELD_NOT_FOUND, "field")
 
     def view(self, view_id: str) -> ViewDef:
         """Return a view by ID.
@@ -155,10 +161,7 @@ class TableState:
         Raises:
             ApiError: 1254042 when it does not exist.
         """
-        found = self.views.get(view_id)
-        if found is None:
-            raise ApiError(E.VIEW_NOT_FOUND, f"view {view_id!r} not found")
-        return found
+        return _lookup(self.views, view_id, E.VIEW_NOT_FOUND, "view")
 
     def record(self, record_id: str) -> RecordState:
         """Return a record by ID.
@@ -166,10 +169,7 @@ class TableState:
         Raises:
             ApiError: 1254043 when it does not exist.
         """
-        found = self.records.get(record_id)
-        if found is None:
-            raise ApiError(E.RECORD_NOT_FOUND, f"record {record_id!r} not found")
-        return found
+        return _lookup(self.records, record_id, E.RECORD_NOT_FOUND, "record")
 
 
 @dataclass
@@ -201,10 +201,7 @@ class BaseApp:
         Raises:
             ApiError: 1254041 when it does not exist.
         """
-        found = self.tables.get(table_id)
-        if found is None:
-            raise ApiError(E.TABLE_NOT_FOUND, f"table {table_id!r} not found")
-        return found
+        return _lookup(self.tables, table_id, E.TABLE_NOT_FOUND, "table")
 
     def find_table(self, table_id: str) -> TableState | None:
         """Return a table by ID or None."""
@@ -239,10 +236,7 @@ class EmulatorState:
         Raises:
             ApiError: 1254040 when it does not exist.
         """
-        found = self.apps.get(app_token)
-        if found is None:
-            raise ApiError(E.BASE_NOT_FOUND, f"app_token {app_token!r} not found")
-        return found
+        return _lookup(self.apps, app_token, E.BASE_NOT_FOUND, "app_token")
 
     def table(self, app_token: str, table_id: str) -> TableState:
         """Return a table of a base.

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from aiohttp import web
 
 from . import control
 from . import errors as E
+from .config import AppCredential
 from .errors import ApiError
 from .middleware import json_response
-from .runtime import runtime
+from .runtime import Runtime, runtime
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -28,36 +29,37 @@ def _token_answer(key: str, token: str, expire: int) -> web.Response:
     return json_response({"code": 0, "msg": "ok", key: token, "expire": expire})
 
 
-async def tenant_internal(request: web.Request) -> web.StreamResponse:
-    """POST /auth/v3/tenant_access_token/internal (self-built app)."""
+async def _credential(request: web.Request, endpoint: str
+                      ) -> tuple[Runtime, dict[str, Any], AppCredential]:
+    """Count a token fetch, read the body and check its ``app_id`` / ``app_secret``."""
     rt = runtime(request)
-    rt.stats.token_fetch("tenant_access_token/internal")
+    rt.stats.token_fetch(endpoint)
     body = await _body(request)
-    cred = rt.tokens.credential(body.get("app_id"), body.get("app_secret"))
+    return rt, body, rt.tokens.credential(body.get("app_id"), body.get("app_secret"))
+
+
+async def _self_built(request: web.Request, kind: Literal["tenant", "app"]) -> web.Response:
+    """Issue a ``kind`` access token to a self-built app (marketplace apps are refused)."""
+    rt, _, cred = await _credential(request, f"{kind}_access_token/internal")
     if cred.marketplace:
         raise ApiError(E.APP_ID_INVALID, "a marketplace app must use the app_ticket flow")
-    token, expire = rt.tokens.issue("tenant", cred.app_id)
-    return _token_answer("tenant_access_token", token, expire)
+    token, expire = rt.tokens.issue(kind, cred.app_id)
+    return _token_answer(f"{kind}_access_token", token, expire)
+
+
+async def tenant_internal(request: web.Request) -> web.StreamResponse:
+    """POST /auth/v3/tenant_access_token/internal (self-built app)."""
+    return await _self_built(request, "tenant")
 
 
 async def app_internal(request: web.Request) -> web.StreamResponse:
     """POST /auth/v3/app_access_token/internal (self-built app)."""
-    rt = runtime(request)
-    rt.stats.token_fetch("app_access_token/internal")
-    body = await _body(request)
-    cred = rt.tokens.credential(body.get("app_id"), body.get("app_secret"))
-    if cred.marketplace:
-        raise ApiError(E.APP_ID_INVALID, "a marketplace app must use the app_ticket flow")
-    token, expire = rt.tokens.issue("app", cred.app_id)
-    return _token_answer("app_access_token", token, expire)
+    return await _self_built(request, "app")
 
 
 async def app_marketplace(request: web.Request) -> web.StreamResponse:
     """POST /auth/v3/app_access_token (marketplace app, needs app_ticket)."""
-    rt = runtime(request)
-    rt.stats.token_fetch("app_access_token")
-    body = await _body(request)
-    cred = rt.tokens.credential(body.get("app_id"), body.get("app_secret"))
+    rt, body, cred = await _credential(request, "app_access_token")
     if not rt.tokens.ticket_valid(cred.app_id, body.get("app_ticket")):
         raise ApiError(E.APP_TICKET_INVALID, "app_ticket is invalid")
     token, expire = rt.tokens.issue("app", cred.app_id)
@@ -83,10 +85,7 @@ async def tenant_marketplace(request: web.Request) -> web.StreamResponse:
 
 async def ticket_resend(request: web.Request) -> web.StreamResponse:
     """POST /auth/v3/app_ticket/resend: a new ticket (read it via the admin API)."""
-    rt = runtime(request)
-    rt.stats.token_fetch("app_ticket/resend")
-    body = await _body(request)
-    cred = rt.tokens.credential(body.get("app_id"), body.get("app_secret"))
+    rt, _, cred = await _credential(request, "app_ticket/resend")
     rt.tokens.new_ticket(cred.app_id)
     return json_response({"code": 0, "msg": "ok"})
 

@@ -32,6 +32,7 @@ from bitable_async.handles import TableHandle
 __all__ = [
     "Connection",
     "connection_options",
+    "find_table",
     "make_progress",
     "open_client",
     "resolve_table",
@@ -201,10 +202,35 @@ async def open_client(conn: Connection, **client_kwargs: Any) -> AsyncIterator[B
             await redis.aclose()
 
 
-async def resolve_table(client: BitableClient, app_token: str, table: str) -> TableHandle:
+async def find_table(
+    client: BitableClient, app_token: str, table: str
+) -> tuple[TableHandle, str]:
     """Find a table of an app by id or by name.
 
     API: ``GET /open-apis/bitable/v1/apps/:app_token/tables`` (one listing).
+
+    Args:
+        client: the client.
+        app_token: the app.
+        table: a table id or a table name.
+
+    Returns:
+        The table's handle and its name.
+
+    Raises:
+        click.ClickException: no table has that id or name.
+    """
+    names: list[str] = []
+    async for t in client.app(app_token).tables.list():
+        if table in (t.table_id, t.name):
+            return client.table(app_token, str(t.table_id)), t.name
+        names.append(f"{t.name} ({t.table_id})")
+    shown = ", ".join(names) or "none"
+    raise click.ClickException(f"no table {table!r} in app {app_token!r}; tables: {shown}")
+
+
+async def resolve_table(client: BitableClient, app_token: str, table: str) -> TableHandle:
+    """The handle of a table given by id or by name (see :func:`find_table`).
 
     Args:
         client: the client.
@@ -217,13 +243,7 @@ async def resolve_table(client: BitableClient, app_token: str, table: str) -> Ta
     Raises:
         click.ClickException: no table has that id or name.
     """
-    names: list[str] = []
-    async for t in client.app(app_token).tables.list():
-        if table in (t.table_id, t.name):
-            return client.table(app_token, str(t.table_id))
-        names.append(f"{t.name} ({t.table_id})")
-    shown = ", ".join(names) or "none"
-    raise click.ClickException(f"no table {table!r} in app {app_token!r}; tables: {shown}")
+    return (await find_table(client, app_token, table))[0]
 
 
 def stderr_console() -> Console:

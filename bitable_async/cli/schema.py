@@ -12,8 +12,8 @@ from bitable_async.cli.common import (
     Connection,
     connection,
     connection_options,
+    find_table,
     open_client,
-    resolve_table,
     run,
     table_options,
 )
@@ -64,11 +64,9 @@ def schema_command(
 
 async def _fetch(conn: Connection, app_token: str, table: str) -> tuple[RecordCodec, str]:
     async with open_client(conn) as client:
-        handle = await resolve_table(client, app_token, table)
+        handle, name = await find_table(client, app_token, table)
         codec = await handle.records.codec()
-        name = table if table != handle.table_id else ""
-        label = f"table {name!r} ({handle.table_id})" if name else f"table {handle.table_id}"
-        return codec, label
+        return codec, f"table {name!r} ({handle.table_id})"
 
 
 def _print_fields(codec: RecordCodec, label: str) -> None:

@@ -13,15 +13,9 @@ from .errors import ApiError
 from .middleware import envelope
 from .model import BaseApp, FieldDef, TableState
 from .routes_records import client_token, remember, replay
-from .runtime import COMMITTED, Runtime, body_json, page_of, page_params, runtime
+from .runtime import COMMITTED, Runtime, body_json, list_page, request_table
 
 MAX_FIELDS = 150
-
-
-def _table(request: web.Request) -> tuple[Runtime, BaseApp, TableState]:
-    rt = runtime(request)
-    base = rt.state.app(request.match_info["app_token"])
-    return rt, base, base.table(request.match_info["table_id"])
 
 
 def _name(table: TableState, name: Any, skip: str | None = None) -> str:
@@ -80,18 +74,16 @@ def create_field(rt: Runtime, base: BaseApp, table: TableState, name: Any, ftype
 
 async def field_list(request: web.Request) -> web.StreamResponse:
     """app_table_field.list (GET .../fields)."""
-    rt, _, table = _table(request)
+    _, _, table = request_table(request)
     if request.query.get("view_id"):
         table.view(request.query["view_id"])
-    size, offset = page_params(rt, "app_table_field.list", request.query.get("page_size"),
-                               request.query.get("page_token"))
     items = [f.as_json() for f in table.fields.values()]
-    return envelope(page_of(items, size, offset))
+    return envelope(list_page(request, "app_table_field.list", items))
 
 
 async def field_create(request: web.Request) -> web.StreamResponse:
     """app_table_field.create (POST .../fields), ``client_token`` makes it idempotent."""
-    rt, base, table = _table(request)
+    rt, base, table = request_table(request)
     token = client_token(request)
     body = await body_json(request)
     key = (base.app_token, table.table_id, "field.create", token) if token else None
@@ -118,7 +110,7 @@ def _convert_cells(table: TableState, field: FieldDef, ctx: WriteContext) -> Non
 
 async def field_update(request: web.Request) -> web.StreamResponse:
     """app_table_field.update (PUT .../fields/:field_id): full overwrite of the field."""
-    rt, base, table = _table(request)
+    rt, base, table = request_table(request)
     field = table.field(request.match_info["field_id"])
     body = await body_json(request)
     name = _name(table, body.get("field_name"), field.field_id)
@@ -151,7 +143,7 @@ async def field_update(request: web.Request) -> web.StreamResponse:
 
 async def field_delete(request: web.Request) -> web.StreamResponse:
     """app_table_field.delete (DELETE .../fields/:field_id); the primary field stays."""
-    _, base, table = _table(request)
+    _, base, table = request_table(request)
     field = table.field(request.match_info["field_id"])
     primary = table.primary_field()
     if primary is not None and primary.field_id == field.field_id:

@@ -10,14 +10,13 @@ from . import errors as E
 from .errors import ApiError
 from .middleware import envelope
 from .model import FormState, TableState
-from .runtime import Runtime, body_json, page_of, page_params, runtime
+from .runtime import Runtime, body_json, list_page, request_table
 
 SHARED_LIMITS = ("off", "tenant_editable", "anyone_editable")
 
 
 def _form(request: web.Request) -> tuple[Runtime, TableState, str, FormState]:
-    rt = runtime(request)
-    table = rt.state.table(request.match_info["app_token"], request.match_info["table_id"])
+    rt, _, table = request_table(request)
     form_id = request.match_info["form_id"]
     form = table.forms.get(form_id)
     if form is None:
@@ -68,10 +67,8 @@ async def form_update(request: web.Request) -> web.StreamResponse:
 
 async def form_field_list(request: web.Request) -> web.StreamResponse:
     """app_table_form_field.list (GET .../forms/:form_id/fields)."""
-    rt, table, _, form = _form(request)
-    size, offset = page_params(rt, "app_table_form_field.list", request.query.get("page_size"),
-                               request.query.get("page_token"))
-    return envelope(page_of(_questions(table, form), size, offset))
+    _, table, _, form = _form(request)
+    return envelope(list_page(request, "app_table_form_field.list", _questions(table, form)))
 
 
 async def form_field_update(request: web.Request) -> web.StreamResponse:

@@ -23,21 +23,15 @@ from .runtime import (
     Runtime,
     body_json,
     page_of,
-    page_params,
     query_bool,
-    runtime,
+    request_page,
+    request_table,
 )
 from .shapes import ReadContext, filter_mapping, render_record
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_FILTER = 2000
 MAX_SORT = 1000
-
-
-def _locate(request: web.Request) -> tuple[Runtime, BaseApp, TableState]:
-    rt = runtime(request)
-    base = rt.state.app(request.match_info["app_token"])
-    return rt, base, base.table(request.match_info["table_id"])
 
 
 def actor_id(request: web.Request) -> str:
@@ -135,7 +129,7 @@ def _check_capacity(rt: Runtime, table: TableState, adding: int) -> None:
 
 async def create(request: web.Request) -> web.StreamResponse:
     """app_table_record.create (POST .../records)."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     token = client_token(request)
     body = await body_json(request)
     key = (base.app_token, table.table_id, "record.create", token) if token else None
@@ -155,7 +149,7 @@ async def create(request: web.Request) -> web.StreamResponse:
 
 async def batch_create(request: web.Request) -> web.StreamResponse:
     """app_table_record.batch_create (POST .../records/batch_create)."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     token = client_token(request)
     body = await body_json(request)
     key = (base.app_token, table.table_id, "record.batch_create", token) if token else None
@@ -184,7 +178,7 @@ async def batch_create(request: web.Request) -> web.StreamResponse:
 
 async def update(request: web.Request) -> web.StreamResponse:
     """app_table_record.update (PUT .../records/:record_id); omitted fields are kept."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     rec = table.record(request.match_info["record_id"])
     body = await body_json(request)
     cells = normalize_fields(table, body.get("fields"), rt.write_context(base))
@@ -196,7 +190,7 @@ async def update(request: web.Request) -> web.StreamResponse:
 
 async def batch_update(request: web.Request) -> web.StreamResponse:
     """app_table_record.batch_update (POST .../records/batch_update), all-or-nothing."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     records = _records_list(await body_json(request), rt.config.max_batch)
     wctx = rt.write_context(base)
     staged = []
@@ -230,7 +224,7 @@ def _unlink(base: BaseApp, table: TableState, gone: set[str]) -> None:
 
 async def delete(request: web.Request) -> web.StreamResponse:
     """app_table_record.delete (DELETE .../records/:record_id)."""
-    _, base, table = _locate(request)
+    _, base, table = request_table(request)
     rec = table.record(request.match_info["record_id"])
     del table.records[rec.record_id]
     _unlink(base, table, {rec.record_id})
@@ -240,7 +234,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
 
 async def batch_delete(request: web.Request) -> web.StreamResponse:
     """app_table_record.batch_delete (POST .../records/batch_delete), all-or-nothing."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     ids = _records_list(await body_json(request), rt.config.max_batch)
     for i, rid in enumerate(ids):
         if not isinstance(rid, str) or rid not in table.records:
@@ -288,7 +282,7 @@ def _select(rt: Runtime, table: TableState, pred: FB.Predicate | None,
 
 async def list_records(request: web.Request) -> web.StreamResponse:
     """app_table_record.list (GET .../records) with filter / sort / field_names."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     q = request.query
     types = table.field_types()
     if q.get("view_id"):
@@ -312,8 +306,7 @@ async def list_records(request: web.Request) -> web.StreamResponse:
     if q.get("field_names"):
         only = _field_ids(table, _json_param(q["field_names"], E.INVALID_FIELD_NAMES,
                                              "field_names"))
-    size, offset = page_params(rt, "app_table_record.list", q.get("page_size"),
-                               q.get("page_token"))
+    size, offset = request_page(request, "app_table_record.list")
     rows = _select(rt, table, pred, sorter)
     ctx = rt.read_context(request, base, "list", text_as_array=query_bool(request,
                           "text_field_as_array"), automatic_fields=query_bool(
@@ -325,7 +318,7 @@ async def list_records(request: web.Request) -> web.StreamResponse:
 
 async def search(request: web.Request) -> web.StreamResponse:
     """app_table_record.search (POST .../records/search)."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     body = await body_json(request, required=False)
     types = table.field_types()
     if body.get("view_id"):
@@ -338,8 +331,7 @@ async def search(request: web.Request) -> web.StreamResponse:
     def sorter(ms: list[Any]) -> list[Any]:
         return FB.sort_search(ms, sort, types)
     only = _field_ids(table, body["field_names"]) if body.get("field_names") else None
-    size, offset = page_params(rt, "app_table_record.search", request.query.get("page_size"),
-                               request.query.get("page_token"))
+    size, offset = request_page(request, "app_table_record.search")
     rows = _select(rt, table, pred, sorter if sort else None)
     ctx = rt.read_context(request, base, "search",
                           automatic_fields=bool(body.get("automatic_fields")))
@@ -350,7 +342,7 @@ async def search(request: web.Request) -> web.StreamResponse:
 
 async def get(request: web.Request) -> web.StreamResponse:
     """app_table_record.get (GET .../records/:record_id)."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     rec = table.record(request.match_info["record_id"])
     ctx = rt.read_context(request, base, "get",
                           text_as_array=query_bool(request, "text_field_as_array"),
@@ -360,7 +352,7 @@ async def get(request: web.Request) -> web.StreamResponse:
 
 async def batch_get(request: web.Request) -> web.StreamResponse:
     """app_table_record.batch_get (POST .../records/batch_get), 1-100 IDs."""
-    rt, base, table = _locate(request)
+    rt, base, table = request_table(request)
     body = await body_json(request)
     ids = body.get("record_ids")
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100 or not all(

@@ -10,7 +10,7 @@ from . import errors as E
 from .errors import ApiError
 from .middleware import envelope
 from .model import BaseApp, RoleState
-from .runtime import Runtime, body_json, page_of, page_params, runtime
+from .runtime import Runtime, body_json, list_page, request_base
 
 MAX_ROLES = 30
 MAX_MEMBERS = 200
@@ -21,8 +21,7 @@ MEMBER_ID_TYPES = {
 
 
 def _base(request: web.Request) -> tuple[Runtime, BaseApp]:
-    rt = runtime(request)
-    base = rt.state.app(request.match_info["app_token"])
+    rt, base = request_base(request)
     if not base.is_advanced:
         raise ApiError(E.OPERATION_TYPE, "OperationTypeError: advanced permissions are off")
     return rt, base
@@ -117,11 +116,9 @@ def _role_json(role: RoleState, with_id: bool, update_style: bool) -> dict[str, 
 
 async def role_list(request: web.Request) -> web.StreamResponse:
     """app_role.list (GET .../roles)."""
-    rt, base = _base(request)
-    size, offset = page_params(rt, "app_role.list", request.query.get("page_size"),
-                               request.query.get("page_token"))
+    _, base = _base(request)
     items = [_role_json(r, True, False) for r in base.roles.values()]
-    return envelope(page_of(items, size, offset))
+    return envelope(list_page(request, "app_role.list", items))
 
 
 async def role_create(request: web.Request) -> web.StreamResponse:
@@ -183,10 +180,8 @@ def _member_list(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def member_list(request: web.Request) -> web.StreamResponse:
     """app_role_member.list (GET .../roles/:role_id/members)."""
-    rt, _, role = _role(request)
-    size, offset = page_params(rt, "app_role_member.list", request.query.get("page_size"),
-                               request.query.get("page_token"))
-    return envelope(page_of(list(role.members.values()), size, offset))
+    _, _, role = _role(request)
+    return envelope(list_page(request, "app_role_member.list", list(role.members.values())))
 
 
 async def member_create(request: web.Request) -> web.StreamResponse:

@@ -11,21 +11,11 @@ from . import errors as E
 from .errors import ApiError
 from .middleware import envelope
 from .model import BaseApp, FieldDef, FormState, TableState, ViewDef
-from .runtime import Runtime, body_json, page_of, page_params, runtime
+from .runtime import Runtime, body_json, list_page, request_base, request_table
 
 _BAD_NAME = re.compile(r"[\[\]:\\/?*]")
 VIEW_TYPES = ("grid", "kanban", "gallery", "gantt", "form")
 MAX_VIEWS = 200
-
-
-def _base(request: web.Request) -> tuple[Runtime, BaseApp]:
-    rt = runtime(request)
-    return rt, rt.state.app(request.match_info["app_token"])
-
-
-def _table(request: web.Request) -> tuple[Runtime, BaseApp, TableState]:
-    rt, base = _base(request)
-    return rt, base, base.table(request.match_info["table_id"])
 
 
 def new_table(rt: Runtime, base: BaseApp, name: Any, table_id: str | None = None,
@@ -68,14 +58,14 @@ def new_table(rt: Runtime, base: BaseApp, name: Any, table_id: str | None = None
 
 async def app_get(request: web.Request) -> web.StreamResponse:
     """app.get (GET /bitable/v1/apps/:app_token)."""
-    _, base = _base(request)
+    _, base = request_base(request)
     return envelope({"app": {"app_token": base.app_token, "name": base.name,
                              "revision": base.revision, "is_advanced": base.is_advanced}})
 
 
 async def app_update(request: web.Request) -> web.StreamResponse:
     """app.update (PUT /bitable/v1/apps/:app_token); name and is_advanced are optional."""
-    _, base = _base(request)
+    _, base = request_base(request)
     body = await body_json(request)
     name = body.get("name")
     if name is not None:
@@ -95,17 +85,15 @@ async def app_update(request: web.Request) -> web.StreamResponse:
 
 async def table_list(request: web.Request) -> web.StreamResponse:
     """app_table.list (GET .../tables)."""
-    rt, base = _base(request)
-    size, offset = page_params(rt, "app_table.list", request.query.get("page_size"),
-                               request.query.get("page_token"))
+    _, base = request_base(request)
     items = [{"table_id": t.table_id, "revision": t.revision, "name": t.name}
              for t in base.tables.values()]
-    return envelope(page_of(items, size, offset))
+    return envelope(list_page(request, "app_table.list", items))
 
 
 async def table_create(request: web.Request) -> web.StreamResponse:
     """app_table.create (POST .../tables), body ``{"table": {"name"}}``."""
-    rt, base = _base(request)
+    rt, base = request_base(request)
     body = await body_json(request)
     spec = body.get("table")
     if not isinstance(spec, dict):
@@ -116,7 +104,7 @@ async def table_create(request: web.Request) -> web.StreamResponse:
 
 async def table_batch_create(request: web.Request) -> web.StreamResponse:
     """app_table.batch_create (POST .../tables/batch_create), all-or-nothing."""
-    rt, base = _base(request)
+    rt, base = request_base(request)
     specs = (await body_json(request)).get("tables")
     if not isinstance(specs, list) or not specs or not all(isinstance(s, dict) for s in specs):
         raise ApiError(E.WRONG_BODY, "'tables' must be a non-empty list of {name}")
@@ -135,7 +123,7 @@ async def table_batch_create(request: web.Request) -> web.StreamResponse:
 
 async def table_update(request: web.Request) -> web.StreamResponse:
     """app_table.update (PATCH .../tables/:table_id); empty or same name is a no-op."""
-    _, base, table = _table(request)
+    _, base, table = request_table(request)
     name = (await body_json(request)).get("name")
     if isinstance(name, str) and name.strip() and name.strip() != table.name:
         name = name.strip()
@@ -160,14 +148,14 @@ def _drop_tables(base: BaseApp, ids: list[str]) -> None:
 
 async def table_delete(request: web.Request) -> web.StreamResponse:
     """app_table.delete (DELETE .../tables/:table_id)."""
-    _, base = _base(request)
+    _, base = request_base(request)
     _drop_tables(base, [request.match_info["table_id"]])
     return envelope({})
 
 
 async def table_batch_delete(request: web.Request) -> web.StreamResponse:
     """app_table.batch_delete (POST .../tables/batch_delete)."""
-    _, base = _base(request)
+    _, base = request_base(request)
     ids = (await body_json(request)).get("table_ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise ApiError(E.WRONG_BODY, "'table_ids' must be a non-empty list of table IDs")
@@ -177,16 +165,15 @@ async def table_batch_delete(request: web.Request) -> web.StreamResponse:
 
 async def dashboard_list(request: web.Request) -> web.StreamResponse:
     """app_dashboard.list (GET .../dashboards): key ``dashboards``, no ``total``."""
-    rt, base = _base(request)
-    size, offset = page_params(rt, "app_dashboard.list", request.query.get("page_size"),
-                               request.query.get("page_token"))
+    _, base = request_base(request)
     items = [{"block_id": k, "name": v} for k, v in base.dashboards.items()]
-    return envelope(page_of(items, size, offset, key="dashboards", total=False))
+    return envelope(list_page(request, "app_dashboard.list", items, key="dashboards",
+                              total=False))
 
 
 async def dashboard_copy(request: web.Request) -> web.StreamResponse:
     """app_dashboard.copy (POST .../dashboards/:block_id/copy)."""
-    rt, base = _base(request)
+    rt, base = request_base(request)
     if request.match_info["block_id"] not in base.dashboards:
         raise ApiError(E.BLOCK_NOT_FOUND, "Source block is not found.")
     name = (await body_json(request)).get("name")
@@ -221,22 +208,20 @@ def _view_name(table: TableState, name: Any, skip: str | None = None) -> str:
 
 async def view_list(request: web.Request) -> web.StreamResponse:
     """app_table_view.list (GET .../views)."""
-    rt, _, table = _table(request)
-    size, offset = page_params(rt, "app_table_view.list", request.query.get("page_size"),
-                               request.query.get("page_token"))
+    _, _, table = request_table(request)
     items = [_view_json(v, False) for v in table.views.values()]
-    return envelope(page_of(items, size, offset))
+    return envelope(list_page(request, "app_table_view.list", items))
 
 
 async def view_get(request: web.Request) -> web.StreamResponse:
     """app_table_view.get (GET .../views/:view_id)."""
-    _, _, table = _table(request)
+    _, _, table = request_table(request)
     return envelope({"view": _view_json(table.view(request.match_info["view_id"]), True)})
 
 
 async def view_create(request: web.Request) -> web.StreamResponse:
     """app_table_view.create (POST .../views); view_type defaults to grid."""
-    rt, _, table = _table(request)
+    rt, _, table = request_table(request)
     body = await body_json(request)
     name = _view_name(table, body.get("view_name"))
     vtype = body.get("view_type") or "grid"
@@ -253,7 +238,7 @@ async def view_create(request: web.Request) -> web.StreamResponse:
 
 async def view_update(request: web.Request) -> web.StreamResponse:
     """app_table_view.update (PATCH .../views/:view_id), incremental."""
-    rt, _, table = _table(request)
+    rt, _, table = request_table(request)
     view = table.view(request.match_info["view_id"])
     body = await body_json(request)
     if body.get("view_name") is not None:
@@ -288,7 +273,7 @@ async def view_update(request: web.Request) -> web.StreamResponse:
 
 async def view_delete(request: web.Request) -> web.StreamResponse:
     """app_table_view.delete (DELETE .../views/:view_id); the last view stays."""
-    _, _, table = _table(request)
+    _, _, table = request_table(request)
     view = table.view(request.match_info["view_id"])
     if len(table.views) <= 1:
         raise ApiError(E.LAST_VIEW, "the last view cannot be deleted")

@@ -19,7 +19,7 @@ from .endpoints import PAGE_CAPS, Endpoint
 from .errors import ApiError
 from .faults import FaultInjector
 from .gate import TableGates
-from .model import BaseApp, EmulatorState, IdFactory
+from .model import BaseApp, EmulatorState, IdFactory, TableState
 from .ratelimit import RateLimiter
 from .shapes import Mode, ReadContext
 from .stats import Stats
@@ -85,6 +85,26 @@ RECORDS_WRITTEN: web.RequestKey[int] = web.RequestKey("emulator_records_written"
 def runtime(request: web.Request) -> Runtime:
     """Return the runtime of the application serving ``request``."""
     return request.app[RT]
+
+
+def request_base(request: web.Request) -> tuple[Runtime, BaseApp]:
+    """Return the runtime and the base named by the ``{app_token}`` of the path.
+
+    Raises:
+        ApiError: 1254040 when the base does not exist.
+    """
+    rt = runtime(request)
+    return rt, rt.state.app(request.match_info["app_token"])
+
+
+def request_table(request: web.Request) -> tuple[Runtime, BaseApp, TableState]:
+    """Return the runtime, base and table named by ``{app_token}`` / ``{table_id}``.
+
+    Raises:
+        ApiError: 1254040 / 1254041 when the base / table does not exist.
+    """
+    rt, base = request_base(request)
+    return rt, base, base.table(request.match_info["table_id"])
 
 
 def base_url(request: web.Request) -> str:
@@ -204,3 +224,41 @@ def page_of(items: list[Any], size: int, offset: int, key: str = "items",
     if total:
         out["total"] = len(items)
     return out
+
+
+def request_page(request: web.Request, endpoint: str) -> tuple[int, int]:
+    """Validate the ``page_size`` / ``page_token`` query parameters (see :func:`page_params`).
+
+    Args:
+        request: the request.
+        endpoint: endpoint name (for its page-size cap).
+
+    Returns:
+        (page_size, offset).
+
+    Raises:
+        ApiError: 1254011 for a bad page size, 1254030 for a bad token.
+    """
+    return page_params(runtime(request), endpoint, request.query.get("page_size"),
+                       request.query.get("page_token"))
+
+
+def list_page(request: web.Request, endpoint: str, items: list[Any], key: str = "items",
+              total: bool = True) -> dict[str, Any]:
+    """Answer a list endpoint: one page of ``items`` chosen by the query parameters.
+
+    Args:
+        request: the request (``page_size`` / ``page_token``).
+        endpoint: endpoint name (for its page-size cap).
+        items: every item, in order.
+        key: name of the list key (``items`` or ``dashboards``).
+        total: include ``total``.
+
+    Returns:
+        the page, as :func:`page_of` shapes it.
+
+    Raises:
+        ApiError: 1254011 for a bad page size, 1254030 for a bad token.
+    """
+    size, offset = request_page(request, endpoint)
+    return page_of(items, size, offset, key, total)

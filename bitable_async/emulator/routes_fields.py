@@ -10,10 +10,10 @@ from . import errors as E
 from . import properties as P
 from .cells import WriteContext, normalize_value
 from .errors import ApiError
+from .idempotency import idempotent_write
 from .middleware import envelope
 from .model import BaseApp, FieldDef, TableState
-from .routes_records import client_token, remember, replay
-from .runtime import COMMITTED, Runtime, body_json, list_page, request_table
+from .runtime import Runtime, body_json, list_page, request_table
 
 MAX_FIELDS = 150
 
@@ -84,16 +84,14 @@ async def field_list(request: web.Request) -> web.StreamResponse:
 async def field_create(request: web.Request) -> web.StreamResponse:
     """app_table_field.create (POST .../fields), ``client_token`` makes it idempotent."""
     rt, base, table = request_table(request)
-    token = client_token(request)
-    body = await body_json(request)
-    key = (base.app_token, table.table_id, "field.create", token) if token else None
-    if key is not None and (old := replay(rt, key, body)) is not None:
-        request[COMMITTED] = False
-        return envelope(old)
+    write = await idempotent_write(request, rt, base.app_token, table.table_id, "field.create")
+    if write.replayed is not None:
+        return write.replayed
+    body = write.body
     field = create_field(rt, base, table, body.get("field_name"), body.get("type"),
                          body.get("property"))
     data = {"field": field.as_json()}
-    remember(rt, key, body, data)
+    write.remember(data)
     return envelope(data)
 
 

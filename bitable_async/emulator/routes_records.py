@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 import msgspec
@@ -14,10 +13,10 @@ from . import filterbridge as FB
 from . import properties as P
 from .cells import add_missing_options, normalize_fields
 from .errors import ApiError
+from .idempotency import idempotent_write
 from .middleware import envelope
 from .model import BaseApp, RecordState, TableState
 from .runtime import (
-    COMMITTED,
     RECORDS_WRITTEN,
     TOKEN,
     Runtime,
@@ -29,7 +28,6 @@ from .runtime import (
 )
 from .shapes import ReadContext, filter_mapping, render_record
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_FILTER = 2000
 MAX_SORT = 1000
 
@@ -39,41 +37,6 @@ def actor_id(request: web.Request) -> str:
     token = request.get(TOKEN)
     app_id = getattr(token, "app_id", "anonymous")
     return "ou_" + hashlib.sha1(app_id.encode()).hexdigest()[:32]
-
-
-def client_token(request: web.Request) -> str | None:
-    """Return the validated ``client_token`` query parameter.
-
-    Raises:
-        ApiError: 1254037 when present but not a UUID.
-    """
-    value = request.query.get("client_token")
-    if value is None or value == "":
-        return None
-    if not _UUID.match(value):
-        raise ApiError(E.BAD_CLIENT_TOKEN)
-    return value
-
-
-def replay(rt: Runtime, key: tuple[str, ...], body: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the stored response of an idempotent request, if any.
-
-    Raises:
-        ApiError: 1255006 when the key was used with a different body.
-    """
-    found = rt.state.idempotency.get(key)
-    if found is None:
-        return None
-    if found[0] != msgspec.json.encode(body):
-        raise ApiError(E.CLIENT_TOKEN_CONFLICT)
-    return found[1]
-
-
-def remember(rt: Runtime, key: tuple[str, ...] | None, body: dict[str, Any],
-             data: dict[str, Any]) -> None:
-    """Store the response of an idempotent request."""
-    if key is not None:
-        rt.state.idempotency[key] = (msgspec.json.encode(body), data)
 
 
 def new_record(rt: Runtime, who: str, table: TableState, cells: dict[str, Any]) -> RecordState:
@@ -121,6 +84,13 @@ def _records_list(body: dict[str, Any], max_batch: int) -> list[Any]:
     return records
 
 
+def _existing(table: TableState, index: int, record_id: Any) -> RecordState:
+    if not isinstance(record_id, str) or record_id not in table.records:
+        raise ApiError(E.RECORD_NOT_FOUND,
+                       f"records[{index}]: record_id {record_id!r} not found")
+    return table.records[record_id]
+
+
 def _check_capacity(rt: Runtime, table: TableState, adding: int) -> None:
     limit = rt.config.max_records_per_table
     if len(table.records) + adding > limit:
@@ -130,19 +100,16 @@ def _check_capacity(rt: Runtime, table: TableState, adding: int) -> None:
 async def create(request: web.Request) -> web.StreamResponse:
     """app_table_record.create (POST .../records)."""
     rt, base, table = request_table(request)
-    token = client_token(request)
-    body = await body_json(request)
-    key = (base.app_token, table.table_id, "record.create", token) if token else None
-    if key is not None and (old := replay(rt, key, body)) is not None:
-        request[COMMITTED] = False
-        return envelope(old)
+    write = await idempotent_write(request, rt, base.app_token, table.table_id, "record.create")
+    if write.replayed is not None:
+        return write.replayed
     _check_capacity(rt, table, 1)
-    cells = normalize_fields(table, body.get("fields"), rt.write_context(base))
+    cells = normalize_fields(table, write.body.get("fields"), rt.write_context(base))
     rec = new_record(rt, actor_id(request), table, cells)
     table.records[rec.record_id] = rec
     add_missing_options(table, cells, rt.state.ids)
     data = {"record": render_record(table, rec, _write_ctx(rt, request, base), cells)}
-    remember(rt, key, body, data)
+    write.remember(data)
     request[RECORDS_WRITTEN] = 1
     return envelope(data)
 
@@ -150,13 +117,11 @@ async def create(request: web.Request) -> web.StreamResponse:
 async def batch_create(request: web.Request) -> web.StreamResponse:
     """app_table_record.batch_create (POST .../records/batch_create)."""
     rt, base, table = request_table(request)
-    token = client_token(request)
-    body = await body_json(request)
-    key = (base.app_token, table.table_id, "record.batch_create", token) if token else None
-    if key is not None and (old := replay(rt, key, body)) is not None:
-        request[COMMITTED] = False
-        return envelope(old)
-    records = _records_list(body, rt.config.max_batch)
+    write = await idempotent_write(request, rt, base.app_token, table.table_id,
+                                   "record.batch_create")
+    if write.replayed is not None:
+        return write.replayed
+    records = _records_list(write.body, rt.config.max_batch)
     _check_capacity(rt, table, len(records))
     wctx = rt.write_context(base)
     all_cells = []
@@ -171,7 +136,7 @@ async def batch_create(request: web.Request) -> web.StreamResponse:
         add_missing_options(table, cells, rt.state.ids)
         out.append(render_record(table, rec, rctx, cells))
     data = {"records": out}
-    remember(rt, key, body, data)
+    write.remember(data)
     request[RECORDS_WRITTEN] = len(out)
     return envelope(data)
 
@@ -196,9 +161,7 @@ async def batch_update(request: web.Request) -> web.StreamResponse:
     staged = []
     for i, item in enumerate(records):
         rid = item.get("record_id") if isinstance(item, dict) else None
-        if not isinstance(rid, str) or rid not in table.records:
-            raise ApiError(E.RECORD_NOT_FOUND, f"records[{i}]: record_id {rid!r} not found")
-        staged.append((table.records[rid], normalize_fields(table, item.get("fields"), wctx,
+        staged.append((_existing(table, i, rid), normalize_fields(table, item.get("fields"), wctx,
                                                             f"records[{i}]")))
     rctx = _write_ctx(rt, request, base)
     out = []
@@ -237,8 +200,7 @@ async def batch_delete(request: web.Request) -> web.StreamResponse:
     rt, base, table = request_table(request)
     ids = _records_list(await body_json(request), rt.config.max_batch)
     for i, rid in enumerate(ids):
-        if not isinstance(rid, str) or rid not in table.records:
-            raise ApiError(E.RECORD_NOT_FOUND, f"records[{i}]: record_id {rid!r} not found")
+        _existing(table, i, rid)
     unique = list(dict.fromkeys(ids))
     for rid in unique:
         del table.records[rid]

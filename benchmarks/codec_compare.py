@@ -82,7 +82,8 @@ def run(opts: Options) -> Section:
     runs = opts.runs if opts.quick else max(15, 3 * opts.runs)
     n = 50 if opts.quick else N
     codec = RecordCodec.from_fields(schema())
-    page = {"has_more": False, "page_token": None, "total": n, "items": [record(i) for i in range(n)]}
+    items = [record(i) for i in range(n)]
+    page = {"has_more": False, "page_token": None, "total": n, "items": items}
     body = json.dumps({"code": 0, "msg": "success", "data": page}, ensure_ascii=False).encode()
     env = envelope_decoder(_RawPage)
     untyped = msgspec.json.Decoder()
@@ -97,9 +98,11 @@ def run(opts: Options) -> Section:
 
     # sanity: both give 500 records, ours typed
     got = ours_decode()
-    assert isinstance(got, list) and len(got) == n
+    assert isinstance(got, list)
+    assert len(got) == n
     lark_page = lark_decode()
-    assert lark_page.code == 0 and len(lark_page.data.items) == n
+    assert lark_page.code == 0
+    assert len(lark_page.data.items) == n
 
     log(f"  decode: {runs} interleaved runs of {n} records ({len(body) / n:.0f} bytes/record)")
     dec, dec_cpu = measure(

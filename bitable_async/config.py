@@ -151,15 +151,22 @@ class RetryConfig:
 class RateLimitConfig:
     """Client-side rate limits per (tenant, endpoint class), matching limits.md.
 
+    Each rate ``r`` per period ``p`` is kept as a sliding window (see
+    :mod:`bitable_async.ratelimit`): at most ``ceil(r)`` requests in any window
+    of ``p * ceil(r) / r`` seconds -- with the documented integer caps, at most
+    N in any one-second window, which is what the server enforces. The first N
+    requests therefore go at once. A fractional rate (e.g. ``write_qps=9.5``)
+    keeps the same ceiling per second with some headroom on average.
+
     Attributes:
         enabled: ``False`` sends requests as fast as the caller makes them.
         write_qps: create / update / delete endpoints (documented 10 QPS).
         read_qps: get and list endpoints (documented 20 QPS).
         list_records_qps: list records (documented 10 QPS).
         list_records_per_minute: list records (documented 1000 per minute).
-        burst: how many requests of one class may leave back to back before
-            the spacing applies; 1 keeps to the documented rate in every
-            one-second window.
+        burst: ``None`` (default): as many back to back as the window allows;
+            a number caps how many of one class may leave back to back before
+            they are spaced by ``1 / rate`` (``1`` spaces every request).
     """
 
     enabled: bool = True
@@ -167,14 +174,14 @@ class RateLimitConfig:
     read_qps: float = 20.0
     list_records_qps: float = 10.0
     list_records_per_minute: float = 1000.0
-    burst: int = 1
+    burst: int | None = None
 
     def __post_init__(self) -> None:
         rates = (self.write_qps, self.read_qps, self.list_records_qps, self.list_records_per_minute)
         if any(rate <= 0 for rate in rates):
             raise ConfigurationError("RateLimitConfig rates must be > 0")
-        if self.burst < 1:
-            raise ConfigurationError("RateLimitConfig.burst must be >= 1")
+        if self.burst is not None and self.burst < 1:
+            raise ConfigurationError("RateLimitConfig.burst must be >= 1 or None")
 
     def limits_for(self, endpoint_class: EndpointClass) -> tuple[tuple[float, float], ...]:
         """The ``(requests, period_seconds)`` limits that apply to one class.

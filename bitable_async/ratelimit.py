@@ -1,19 +1,37 @@
 """Client-side rate limiting so bulk work does not provoke 1254290.
 
-A GCRA (generic cell rate algorithm, the token bucket expressed as one
-"theoretical arrival time" per bucket) per ``(key, endpoint class)``. The
-caps come from :class:`~bitable_async.config.RateLimitConfig`: writes 10 QPS,
-reads 20 QPS, list-records 10 QPS and 1000 per minute (limits.md section 4).
+The server documents its caps as "N requests per second" (limits.md section 4:
+writes 10 QPS, reads 20 QPS, list-records 10 QPS and 1000 per minute) and
+enforces them over a window of time (the emulator: a sliding window). So the
+limiter keeps, per ``(key, endpoint class, limit)``, a *sliding window log*:
+a request may go at the earliest time ``t`` such that fewer than ``C`` requests
+were admitted in ``(t - W, t]``, where for a configured rate of ``count`` per
+``period``::
+
+    C = ceil(count)              # the most requests in any window
+    W = period * C / count       # >= period: the long-run rate is exactly count/period
+
+With the documented integer caps this is exactly "at most N in any 1-second
+window": the first N requests go at once (no start-up spacing, so N tables
+start together), then the window slides. A fractional rate such as 9.5/s gives
+10 per 1.053 s: never more than 10 in any second, and 5 % headroom against
+arrival jitter on the server side.
+
+``RateLimitConfig.burst`` optionally limits how many may leave back to back:
+a GCRA (token bucket of capacity ``burst`` refilled at ``count/period``) is
+applied on top; ``burst=1`` spaces every request by ``period/count``.
 
 A caller reserves its slot synchronously (no await between reading and
-updating the bucket, so concurrent coroutines never race) and then sleeps
-until the slot comes. The clock and sleep are injected so tests run in zero
-wall time.
+updating the state, so concurrent coroutines never race; slots are booked in
+FIFO order) and then sleeps until the slot comes. The clock and sleep are
+injected so tests run in zero wall time.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections import deque
 from collections.abc import Hashable
 
 import anyio
@@ -21,13 +39,59 @@ import anyio
 from bitable_async.config import EndpointClass, RateLimitConfig
 from bitable_async.retry import Clock, Sleep
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "window_shape"]
 
 _PRUNE_AT = 1024
 
 
+def window_shape(count: float, period: float) -> tuple[int, float]:
+    """The sliding window enforcing ``count`` requests per ``period`` seconds.
+
+    Args:
+        count: requests allowed per period (may be fractional).
+        period: the period in seconds.
+
+    Returns:
+        ``(capacity, window)``: at most ``capacity`` admissions in any
+        ``window`` seconds, with ``window >= period`` and
+        ``capacity / window == count / period``.
+    """
+    capacity = max(1, math.ceil(count - 1e-9))
+    return capacity, period * capacity / count
+
+
+class _Bucket:
+    """The state of one ``(key, class, limit)``: recent admissions and the GCRA time."""
+
+    __slots__ = ("interval", "log", "tat", "window")
+
+    def __init__(self, count: float, period: float) -> None:
+        capacity, self.window = window_shape(count, period)
+        self.interval = period / count
+        self.log: deque[float] = deque(maxlen=capacity)
+        self.tat = float("-inf")
+
+    def earliest(self, now: float, burst: int | None) -> float:
+        at = now
+        log = self.log
+        if log:
+            at = max(at, log[-1])  # FIFO: never before an earlier booking
+            if len(log) == log.maxlen:
+                at = max(at, log[0] + self.window)  # the C-th latest must leave the window
+        if burst is not None and burst < (log.maxlen or 1):
+            at = max(at, self.tat - self.interval * (burst - 1))
+        return at
+
+    def book(self, at: float) -> None:
+        self.log.append(at)
+        self.tat = max(self.tat, at) + self.interval
+
+    def idle(self, now: float) -> bool:
+        return (not self.log or self.log[-1] <= now - self.window) and self.tat <= now
+
+
 class RateLimiter:
-    """Spaces requests per ``(key, endpoint class)`` to the configured rates.
+    """Keeps requests per ``(key, endpoint class)`` within the configured rates.
 
     Args:
         config: the rates; when ``config.enabled`` is false every acquire
@@ -46,8 +110,7 @@ class RateLimiter:
         self._config = config or RateLimitConfig()
         self._clock: Clock = clock or time.monotonic
         self._sleep: Sleep = sleep or anyio.sleep
-        # (key, endpoint class, limit index) -> theoretical arrival time.
-        self._tat: dict[tuple[Hashable, EndpointClass, int], float] = {}
+        self._buckets: dict[tuple[Hashable, EndpointClass, int], _Bucket] = {}
         self._prune_at = _PRUNE_AT
         self.waits = 0
         """How many acquisitions had to wait."""
@@ -74,19 +137,19 @@ class RateLimiter:
             return 0.0
         now = self._clock()
         burst = self._config.burst
-        limits = self._config.limits_for(endpoint_class)
+        buckets = []
+        for index, (count, period) in enumerate(self._config.limits_for(endpoint_class)):
+            slot = (key, endpoint_class, index)
+            bucket = self._buckets.get(slot)
+            if bucket is None:
+                bucket = self._buckets[slot] = _Bucket(count, period)
+            buckets.append(bucket)
         # The slot must conform to every limit of the class: find the earliest
         # time that does, then book it in all of them.
-        at = now
-        for index, (count, period) in enumerate(limits):
-            interval = period / count
-            tat = max(self._tat.get((key, endpoint_class, index), now), now)
-            at = max(at, tat - interval * (burst - 1))
-        for index, (count, period) in enumerate(limits):
-            interval = period / count
-            slot = (key, endpoint_class, index)
-            self._tat[slot] = max(self._tat.get(slot, at), at) + interval
-        if len(self._tat) > self._prune_at:
+        at = max(bucket.earliest(now, burst) for bucket in buckets)
+        for bucket in buckets:
+            bucket.book(at)
+        if len(self._buckets) > self._prune_at:
             self._prune(now)
         return at - now
 
@@ -108,8 +171,8 @@ class RateLimiter:
         return delay
 
     def _prune(self, now: float) -> None:
-        # A bucket whose arrival time has passed behaves like a fresh one.
-        for slot in [slot for slot, tat in self._tat.items() if tat <= now]:
-            del self._tat[slot]
+        # A bucket whose window has passed behaves like a fresh one.
+        for slot in [slot for slot, bucket in self._buckets.items() if bucket.idle(now)]:
+            del self._buckets[slot]
         # Amortised: the next sweep waits until the live set has doubled.
-        self._prune_at = max(_PRUNE_AT, 2 * len(self._tat))
+        self._prune_at = max(_PRUNE_AT, 2 * len(self._buckets))

@@ -37,7 +37,7 @@ from collections.abc import (
 from typing import Any
 
 from .errors import ConfigurationError, FieldValueError
-from .writer import OpKind, TableWriter
+from .writer import OpKind
 from .writing.bulk_types import (
     BulkAbortedError,
     BulkFailure,
@@ -49,11 +49,13 @@ from .writing.bulk_types import (
 )
 from .writing.keys import normalize_key
 from .writing.pipeline import (
+    BulkTarget,
     Chunk,
     Runner,
     chunk_size_for,
     default_encoder,
     encode_row,
+    resolve_options,
     resolve_writer,
     run_bulk,
 )
@@ -64,6 +66,7 @@ __all__ = [
     "BulkFailure",
     "BulkProgress",
     "BulkSummary",
+    "BulkTarget",
     "ProgressCallback",
     "RowEncoder",
     "bulk_insert",
@@ -74,7 +77,7 @@ __all__ = [
 
 
 async def bulk_insert(
-    target: TableWriter | Any,
+    target: BulkTarget,
     rows: Iterable[Row] | AsyncIterable[Row],
     *,
     encoder: RowEncoder | None = None,
@@ -90,9 +93,12 @@ async def bulk_insert(
     API: ``POST .../records/batch_create`` with a ``client_token`` per chunk.
 
     Args:
-        target: the table's :class:`~bitable_async.writer.TableWriter` (or a
-            handle exposing ``.writer``).
-        rows: a sync or async iterable of ``field name -> value`` mappings.
+        target: a :class:`~bitable_async.handles.TableHandle` (rows are encoded
+            with the table's codec -- mappings of typed values or record model
+            instances -- and sent with the handle's identity) or the table's
+            :class:`~bitable_async.writer.TableWriter` (rows in wire shape).
+        rows: a sync or async iterable of ``field name -> value`` mappings
+            (or record model instances with a TableHandle).
         encoder: turns a row into wire ``fields`` (e.g. the table's
             ``RecordCodec``); None = the table codec when ``target`` is a
             TableHandle, rows already in wire shape for a TableWriter.
@@ -147,7 +153,7 @@ async def bulk_insert(
 
 
 async def bulk_update(
-    target: TableWriter | Any,
+    target: BulkTarget,
     rows: Iterable[tuple[str, Row]] | AsyncIterable[tuple[str, Row]],
     *,
     encoder: RowEncoder | None = None,
@@ -164,7 +170,8 @@ async def bulk_update(
     retried chunk after a lost response writes the same cells again.
 
     Args:
-        target: the table's writer (or a handle exposing ``.writer``).
+        target: a TableHandle (table codec, its identity) or the table's writer
+            (wire shape).
         rows: a sync or async iterable of ``(record_id, fields)``.
         encoder: turns fields into wire shape; None = the handle's table
             codec, or already wire shape for a TableWriter.
@@ -230,7 +237,7 @@ async def bulk_update(
 
 
 async def bulk_upsert(
-    target: TableWriter | Any,
+    target: BulkTarget,
     rows: Iterable[Row] | AsyncIterable[Row],
     *,
     key: str | Sequence[str],
@@ -251,7 +258,8 @@ async def bulk_upsert(
     occurrence (last values win).
 
     Args:
-        target: the table's writer (or a handle exposing ``.writer``).
+        target: a TableHandle (table codec, its identity) or the table's writer
+            (wire shape).
         rows: a sync or async iterable of ``field name -> value`` mappings;
             every row must hold every key field.
         key: the key field name, or several (a composite key).
@@ -279,7 +287,7 @@ async def bulk_upsert(
         raise ConfigurationError("key must name at least one field")
     writer = resolve_writer(target)
     if existing is None:
-        scan = getattr(writer.executor, "scan", None)
+        scan = getattr(writer.executor_for(resolve_options(target)), "scan", None)
         if not callable(scan):
             raise ConfigurationError(
                 "the writer's executor cannot scan the table; pass existing= records"
@@ -366,7 +374,7 @@ async def bulk_upsert(
 
     return await run_bulk(
         "upsert",
-        writer,
+        target,
         rows,
         body,
         depth=depth,

@@ -172,41 +172,78 @@ class BitableClient:
         """Counters: HTTP calls, retries, token fetches and replays, per endpoint class."""
         return self._transport.stats
 
-    def app(self, app_token: str) -> AppHandle:
+    def app(
+        self,
+        app_token: str,
+        *,
+        tenant_key: str | None = None,
+        user_access_token: str | None = None,
+    ) -> AppHandle:
         """A handle on one Bitable app; no I/O.
 
         Args:
             app_token: the app's token.
+            tenant_key: make every call of the handle (and of its tables) for
+                this tenant: a marketplace app's tenant token is used.
+            user_access_token: make every call as this user; the token is sent
+                as is and never cached by the SDK.
 
         Returns:
             The :class:`~bitable_async.handles.AppHandle`.
 
         Raises:
-            ConfigurationError: ``app_token`` is empty or malformed.
+            ConfigurationError: ``app_token`` is empty or malformed, or an
+                identity value is empty.
         """
-        return AppHandle(self, app_token)
+        return AppHandle(
+            self, app_token, tenant_key=tenant_key, user_access_token=user_access_token
+        )
 
-    def table(self, app_token: str, table_id: str) -> TableHandle:
+    def table(
+        self,
+        app_token: str,
+        table_id: str,
+        *,
+        tenant_key: str | None = None,
+        user_access_token: str | None = None,
+    ) -> TableHandle:
         """A handle on one table; no I/O.
 
         Args:
             app_token: the app's token.
             table_id: the table's id.
+            tenant_key: make every call of the handle for this tenant
+                (marketplace apps), the writer's batches included.
+            user_access_token: make every call as this user; sent as is and
+                never cached. Writes still share the table's one serial lane;
+                only writes with the same identity are coalesced together.
 
         Returns:
             The :class:`~bitable_async.handles.TableHandle`.
 
         Raises:
-            ConfigurationError: an identifier is empty or malformed.
+            ConfigurationError: an identifier is empty or malformed, or an
+                identity value is empty.
         """
-        return TableHandle(self, app_token, table_id)
+        return TableHandle(
+            self, app_token, table_id, tenant_key=tenant_key, user_access_token=user_access_token
+        )
 
-    def apaas(self, namespace: str, object_api_name: str) -> ApaasRecordsResource:
+    def apaas(
+        self,
+        namespace: str,
+        object_api_name: str,
+        *,
+        tenant_key: str | None = None,
+        user_access_token: str | None = None,
+    ) -> ApaasRecordsResource:
         """The records of one aPaaS application object (batch_query / batch_update); no I/O.
 
         Args:
             namespace: the aPaaS application namespace, e.g. ``package_test__c``.
             object_api_name: the object's API name, e.g. ``_user``.
+            tenant_key: call for this tenant (marketplace apps).
+            user_access_token: call as this user (sent as is, never cached).
 
         Returns:
             The :class:`~bitable_async.resources.apaas.ApaasRecordsResource`.
@@ -216,7 +253,10 @@ class BitableClient:
         """
         from bitable_async.resources import ApaasRecordsResource, CallContext
 
-        return ApaasRecordsResource(CallContext(self._transport), namespace, object_api_name)
+        ctx = CallContext(
+            self._transport, tenant_key=tenant_key, user_access_token=user_access_token
+        )
+        return ApaasRecordsResource(ctx, namespace, object_api_name)
 
     @overload
     async def request(

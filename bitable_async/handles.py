@@ -1,8 +1,16 @@
 """Cheap handles on one Bitable app and one table: no I/O when built.
 
 ``client.app(app_token)`` and ``client.table(app_token, table_id)`` return
-these. They hold the owning client and the identifiers, and build the API
-paths the resource namespaces (added by later issues) call.
+these. They hold the owning client, the identifiers and the identity the calls
+are made with, and build the API paths the resource namespaces call.
+
+Identity: ``tenant_key=`` (a marketplace app acting for one tenant: the
+provider's tenant token of that tenant is used) or ``user_access_token=`` (act
+as a user: the token is sent as is on every request of the handle, never
+cached by the SDK and never shown in a repr). Every request of every resource
+of the handle, the schema fetch and the table writer's batches carry it.
+Writes under different identities to one table still share the table's one
+serial lane; only writes with the same identity are coalesced into one batch.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ if TYPE_CHECKING:
         ViewsResource,
     )
     from bitable_async.values.record_codec import RecordCodec
-    from bitable_async.writer import TableWriter
+    from bitable_async.writer import TableWriter, WriteOptions
 
 __all__ = ["AppHandle", "TableHandle"]
 
@@ -47,22 +55,54 @@ def _segments(parts: tuple[str, ...]) -> str:
     return "".join("/" + quote(part, safe="") for part in parts)
 
 
+def _check_identity(tenant_key: object, user_access_token: object) -> None:
+    if tenant_key is not None and (not isinstance(tenant_key, str) or not tenant_key.strip()):
+        raise ConfigurationError("tenant_key must be a non-empty string or None")
+    if user_access_token is not None and (
+        not isinstance(user_access_token, str) or not user_access_token.strip()
+    ):
+        # Never echo the value: it is a credential.
+        raise ConfigurationError("user_access_token must be a non-empty string or None")
+
+
+def _identity_repr(tenant_key: str | None, user_access_token: str | None) -> str:
+    out = ""
+    if tenant_key is not None:
+        out += f", tenant_key={tenant_key!r}"
+    if user_access_token is not None:
+        out += ", user_access_token=<hidden>"
+    return out
+
+
 class AppHandle:
     """One Bitable app (a "base"), identified by its ``app_token``.
 
     Args:
         client: the owning client.
         app_token: the app's token (the ``/base/<app_token>`` part of its URL).
+        tenant_key: call as the app installed in this tenant (marketplace apps).
+        user_access_token: call as this user (sent as is, never cached).
 
     Raises:
-        ConfigurationError: ``app_token`` is empty or not a plain identifier.
+        ConfigurationError: ``app_token`` is empty or not a plain identifier,
+            or an identity value is empty.
     """
 
-    __slots__ = ("_app_token", "_client", "_ns")
+    __slots__ = ("_app_token", "_client", "_ns", "_tenant_key", "_user_access_token")
 
-    def __init__(self, client: BitableClient, app_token: str) -> None:
+    def __init__(
+        self,
+        client: BitableClient,
+        app_token: str,
+        *,
+        tenant_key: str | None = None,
+        user_access_token: str | None = None,
+    ) -> None:
         self._client = client
         self._app_token = _check_id("app_token", app_token)
+        _check_identity(tenant_key, user_access_token)
+        self._tenant_key = tenant_key
+        self._user_access_token = user_access_token
         self._ns: AppResources | None = None
 
     @property
@@ -75,16 +115,35 @@ class AppHandle:
         """The app's token."""
         return self._app_token
 
+    @property
+    def tenant_key(self) -> str | None:
+        """The tenant the calls are made for (marketplace apps), if any."""
+        return self._tenant_key
+
+    @property
+    def user_access_token(self) -> str | None:
+        """The user access token the calls are made with, if any (not in the repr)."""
+        return self._user_access_token
+
     def table(self, table_id: str) -> TableHandle:
-        """A handle on one table of this app (no I/O).
+        """A handle on one table of this app, with this handle's identity (no I/O).
 
         Args:
             table_id: the table's id (``tbl...``).
 
         Returns:
             The :class:`TableHandle`.
+
+        Raises:
+            ConfigurationError: ``table_id`` is empty or malformed.
         """
-        return TableHandle(self._client, self._app_token, table_id)
+        return TableHandle(
+            self._client,
+            self._app_token,
+            table_id,
+            tenant_key=self._tenant_key,
+            user_access_token=self._user_access_token,
+        )
 
     def path(self, *parts: str) -> str:
         """The API path under this app, each part URL-quoted.
@@ -103,7 +162,12 @@ class AppHandle:
         if self._ns is None:
             from bitable_async.resources import AppResources, CallContext
 
-            ctx = CallContext(self._client.transport, writers=self._client.writers)
+            ctx = CallContext(
+                self._client.transport,
+                tenant_key=self._tenant_key,
+                user_access_token=self._user_access_token,
+                writers=self._client.writers,
+            )
             self._ns = AppResources(ctx, self._app_token)
         return self._ns
 
@@ -133,15 +197,21 @@ class AppHandle:
         return self._resources().attachments
 
     def __repr__(self) -> str:
-        return f"AppHandle(app_token={self._app_token!r})"
+        ident = _identity_repr(self._tenant_key, self._user_access_token)
+        return f"AppHandle(app_token={self._app_token!r}{ident})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AppHandle):
             return NotImplemented
-        return self._client is other._client and self._app_token == other._app_token
+        return (
+            self._client is other._client
+            and self._app_token == other._app_token
+            and self._tenant_key == other._tenant_key
+            and self._user_access_token == other._user_access_token
+        )
 
     def __hash__(self) -> int:
-        return hash((id(self._client), self._app_token))
+        return hash((id(self._client), self._app_token, self._tenant_key))
 
 
 class TableHandle:
@@ -151,17 +221,31 @@ class TableHandle:
         client: the owning client.
         app_token: the app's token.
         table_id: the table's id.
+        tenant_key: call as the app installed in this tenant (marketplace apps).
+        user_access_token: call as this user (sent as is, never cached).
 
     Raises:
-        ConfigurationError: an identifier is empty or not a plain identifier.
+        ConfigurationError: an identifier is empty or not a plain identifier,
+            or an identity value is empty.
     """
 
-    __slots__ = ("_app_token", "_client", "_ns", "_table_id")
+    __slots__ = ("_app_token", "_client", "_ns", "_table_id", "_tenant_key", "_user_access_token")
 
-    def __init__(self, client: BitableClient, app_token: str, table_id: str) -> None:
+    def __init__(
+        self,
+        client: BitableClient,
+        app_token: str,
+        table_id: str,
+        *,
+        tenant_key: str | None = None,
+        user_access_token: str | None = None,
+    ) -> None:
         self._client = client
         self._app_token = _check_id("app_token", app_token)
         self._table_id = _check_id("table_id", table_id)
+        _check_identity(tenant_key, user_access_token)
+        self._tenant_key = tenant_key
+        self._user_access_token = user_access_token
         self._ns: TableResources | None = None
 
     @property
@@ -180,9 +264,31 @@ class TableHandle:
         return self._table_id
 
     @property
+    def tenant_key(self) -> str | None:
+        """The tenant the calls are made for (marketplace apps), if any."""
+        return self._tenant_key
+
+    @property
+    def user_access_token(self) -> str | None:
+        """The user access token the calls are made with, if any (not in the repr)."""
+        return self._user_access_token
+
+    @property
+    def write_options(self) -> WriteOptions:
+        """This handle's identity as writer options (what bulk loads through it use)."""
+        from bitable_async.writer import WriteOptions
+
+        return WriteOptions(tenant_key=self._tenant_key, user_access_token=self._user_access_token)
+
+    @property
     def app(self) -> AppHandle:
-        """The handle of the app this table belongs to (no I/O)."""
-        return AppHandle(self._client, self._app_token)
+        """The handle of the app this table belongs to, same identity (no I/O)."""
+        return AppHandle(
+            self._client,
+            self._app_token,
+            tenant_key=self._tenant_key,
+            user_access_token=self._user_access_token,
+        )
 
     def path(self, *parts: str) -> str:
         """The API path under this table, each part URL-quoted.
@@ -204,20 +310,24 @@ class TableHandle:
         if self._ns is None:
             from bitable_async.resources import CallContext, TableResources
 
-            self._ns = TableResources(
-                CallContext(self._client.transport, writers=self._client.writers),
-                self._app_token,
-                self._table_id,
+            ctx = CallContext(
+                self._client.transport,
+                tenant_key=self._tenant_key,
+                user_access_token=self._user_access_token,
+                writers=self._client.writers,
             )
+            self._ns = TableResources(ctx, self._app_token, self._table_id)
         return self._ns
 
     @property
     def writer(self) -> TableWriter:
-        """The table's writer: coalesced single-record writes (wire shape), bulk loads.
+        """The table's writer (one per table, shared by every handle and identity).
 
-        Every write of this handle's resources already runs in its turn; use the
-        writer directly for ``create``/``update``/``delete`` coalescing or with
-        :mod:`bitable_async.bulk`.
+        Every write of this handle's resources already runs in its turn, and
+        ``records.create / update / delete`` are already coalesced by it. Use
+        the writer directly only for wire-shape writes; note that it does not
+        know this handle's identity -- pass ``options=handle.write_options``,
+        or give the handle itself to :mod:`bitable_async.bulk`.
         """
         return self._client.writers.writer(self._app_token, self._table_id)
 
@@ -253,7 +363,8 @@ class TableHandle:
         return await self._resources().schema.refresh()
 
     def __repr__(self) -> str:
-        return f"TableHandle(app_token={self._app_token!r}, table_id={self._table_id!r})"
+        ident = _identity_repr(self._tenant_key, self._user_access_token)
+        return f"TableHandle(app_token={self._app_token!r}, table_id={self._table_id!r}{ident})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TableHandle):
@@ -262,7 +373,9 @@ class TableHandle:
             self._client is other._client
             and self._app_token == other._app_token
             and self._table_id == other._table_id
+            and self._tenant_key == other._tenant_key
+            and self._user_access_token == other._user_access_token
         )
 
     def __hash__(self) -> int:
-        return hash((id(self._client), self._app_token, self._table_id))
+        return hash((id(self._client), self._app_token, self._table_id, self._tenant_key))

@@ -14,6 +14,8 @@ transport, tests pass a fake)::
     registry = WriterRegistry(WriterConfig(linger=0.005))
     writer = registry.writer("bascnXXXX", "tblXXXX", executor)
     rec = await writer.create({"Name": "a"})          # coalesced with concurrent creates
+    # identity / query options per write: only equal options share a batch
+    await writer.create({"Name": "b"}, options=WriteOptions(tenant_key="t1"))
     await writer.update(rec["record_id"], {"Name": "b"})
     await writer.delete(rec["record_id"])
     await registry.aclose()
@@ -40,9 +42,11 @@ from .writing.types import (
     LeaseLostError,
     LeaseTimeoutError,
     OpKind,
+    OptionsExecutor,
     OutcomeUnknownError,
     RecordResult,
     WriteExecutor,
+    WriteOptions,
     WriterClosedError,
     WriterConfig,
     WriterError,
@@ -63,6 +67,7 @@ __all__ = [
     "RecordResult",
     "TableWriter",
     "WriteExecutor",
+    "WriteOptions",
     "WriteRetryPolicy",
     "WriteStats",
     "WriterClosedError",
@@ -147,20 +152,46 @@ class TableWriter:
         *,
         single: bool,
         stats: WriteStats | None = None,
-        fn: Callable[[], Awaitable[Any]] | None = None,
+        options: WriteOptions | None = None,
     ) -> asyncio.Future[Any]:
+        if options is not None and options.is_default:
+            options = None
+        if options is not None and not isinstance(self.executor, OptionsExecutor):
+            self.executor_for(options)  # raises: this executor cannot honour options
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        op = Op(self._target, kind, items, single, fut, self._lane.config.clock(), stats, fn)
+        op = Op(
+            self._target, kind, items, single, fut, self._lane.config.clock(), stats, None, options
+        )
         self._lane.submit(op)
         return fut
 
-    async def create(self, fields: EncodedFields) -> RecordResult:
+    def executor_for(self, options: WriteOptions | None = None) -> WriteExecutor:
+        """The executor that sends this table's writes with ``options``.
+
+        Args:
+            options: identity and query options (None: the writer's executor).
+
+        Returns:
+            The executor.
+
+        Raises:
+            ConfigurationError: the executor cannot be bound to ``options``.
+        """
+        sender = self._target.sender
+        assert sender is not None
+        return sender.executor_for(options)
+
+    async def create(
+        self, fields: EncodedFields, *, options: WriteOptions | None = None
+    ) -> RecordResult:
         """Create one record; concurrent calls are coalesced into ``batch_create``.
 
         API: ``POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/batch_create``.
 
         Args:
             fields: the record's encoded cells (field name -> written value).
+            options: identity (tenant key, user token) and query options; only
+                calls with equal options share a batch.
 
         Returns:
             The created record as the server returned it (``record_id``, ``fields``).
@@ -171,10 +202,12 @@ class TableWriter:
             BitableError: any other failure of the batch this record was in.
         """
         item = _check_fields(fields, "create")
-        result: RecordResult = await self._op(OpKind.CREATE, [item], single=True)
+        result: RecordResult = await self._op(OpKind.CREATE, [item], single=True, options=options)
         return result
 
-    async def update(self, record_id: str, fields: EncodedFields) -> RecordResult:
+    async def update(
+        self, record_id: str, fields: EncodedFields, *, options: WriteOptions | None = None
+    ) -> RecordResult:
         """Update one record; concurrent calls are coalesced into ``batch_update``.
 
         API: ``POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/batch_update``.
@@ -182,6 +215,7 @@ class TableWriter:
         Args:
             record_id: the record to change.
             fields: the encoded cells to write.
+            options: identity and query options; only equal options share a batch.
 
         Returns:
             The updated record as the server returned it.
@@ -194,16 +228,17 @@ class TableWriter:
         """
         rid = _check_record_id(record_id, "update")
         item = (rid, _check_fields(fields, f"update {rid}"))
-        result: RecordResult = await self._op(OpKind.UPDATE, [item], single=True)
+        result: RecordResult = await self._op(OpKind.UPDATE, [item], single=True, options=options)
         return result
 
-    async def delete(self, record_id: str) -> RecordResult:
+    async def delete(self, record_id: str, *, options: WriteOptions | None = None) -> RecordResult:
         """Delete one record; concurrent calls are coalesced into ``batch_delete``.
 
         API: ``POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/batch_delete``.
 
         Args:
             record_id: the record to delete.
+            options: identity and query options; only equal options share a batch.
 
         Returns:
             ``{"record_id": ..., "deleted": True}``.
@@ -214,11 +249,16 @@ class TableWriter:
             BitableError: any other failure of the batch this record was in.
         """
         rid = _check_record_id(record_id, "delete")
-        result: RecordResult = await self._op(OpKind.DELETE, [rid], single=True)
+        result: RecordResult = await self._op(OpKind.DELETE, [rid], single=True, options=options)
         return result
 
     def submit_batch(
-        self, kind: OpKind, items: Sequence[Any], *, stats: WriteStats | None = None
+        self,
+        kind: OpKind,
+        items: Sequence[Any],
+        *,
+        stats: WriteStats | None = None,
+        options: WriteOptions | None = None,
     ) -> asyncio.Future[BatchOutcome]:
         """Queue one whole batch without waiting for it (used by the bulk loader).
 
@@ -231,6 +271,7 @@ class TableWriter:
             items: encoded fields (create), ``(record_id, fields)`` pairs
                 (update) or record ids (delete); at most ``max_batch``.
             stats: counters to add this batch's figures to.
+            options: identity and query options of the batch.
 
         Returns:
             A future of the per-item outcome (record or exception per item).
@@ -246,10 +287,15 @@ class TableWriter:
                 f"{kind.value} batch has {len(items)} records; at most "
                 f"{self._lane.config.max_batch} per batch"
             )
-        return self._op(kind, list(items), single=False, stats=stats)
+        return self._op(kind, list(items), single=False, stats=stats, options=options)
 
     async def write_batch(
-        self, kind: OpKind, items: Sequence[Any], *, stats: WriteStats | None = None
+        self,
+        kind: OpKind,
+        items: Sequence[Any],
+        *,
+        stats: WriteStats | None = None,
+        options: WriteOptions | None = None,
     ) -> BatchOutcome:
         """Send a batch of any length as consecutive chunks and wait for all.
 
@@ -257,6 +303,7 @@ class TableWriter:
             kind: create, update or delete.
             items: as for :meth:`submit_batch`, any number.
             stats: counters to add the figures to.
+            options: identity and query options of every chunk.
 
         Returns:
             One result per item, in order (record or exception).
@@ -276,7 +323,7 @@ class TableWriter:
                 _check_record_id(item, f"delete item {i}")
         size = self._lane.config.max_batch
         futures = [
-            self.submit_batch(kind, items[i : i + size], stats=stats)
+            self.submit_batch(kind, items[i : i + size], stats=stats, options=options)
             for i in range(0, len(items), size)
         ]
         out: BatchOutcome = []
@@ -338,6 +385,11 @@ class WriterRegistry:
         self._lanes: dict[str, WriteLane] = {}
         self._writers: dict[tuple[str, str], TableWriter] = {}
         self._closed = False
+
+    @property
+    def has_executor_factory(self) -> bool:
+        """True when :meth:`writer` can build a table's executor by itself."""
+        return self._factory is not None
 
     def lane_key(self, app_token: str, table_id: str) -> str:
         """The lane (and lease) name of a table under the configured granularity.

@@ -1,9 +1,21 @@
 """Record writes: create, update, delete and their batch forms (A.31-A.36).
 
 Every write encodes and validates the WHOLE input with the table's codec
-before the first request. Batch writes accept any iterable, are split into
-chunks (500 records by default) and sent one after another through the write
-seam (:meth:`~bitable_async.resources._base.Resource._write`); a failed chunk
+before the first request (or before it is queued). Rows may be mappings of
+field name -> value or :class:`~bitable_async.values.model.RecordModel`
+instances (only their assigned attributes are written).
+
+Single-record writes are COALESCED by default: ``create`` / ``update`` /
+``delete`` hand the encoded record to the table's writer, which gathers the
+concurrent calls on the table (same identity and query options) into one
+``batch_create`` / ``batch_update`` / ``batch_delete`` of up to 500 records;
+each caller gets its own record or its own error back (a record the server
+rejects is isolated by bisection). ``coalesce=False`` per call, or
+``WriterConfig(coalesce=False)`` per client, uses the single-record endpoints.
+
+Batch writes accept any iterable, are split into chunks (500 records by
+default) and sent one after another through the write seam
+(:meth:`~bitable_async.resources._base.Resource._write`); a failed chunk
 raises :class:`~bitable_async.batching.BatchError`.
 """
 
@@ -13,7 +25,7 @@ import builtins
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -35,9 +47,14 @@ from bitable_async.resources._base import (
     query,
 )
 from bitable_async.resources.schema import TableSchema
-from bitable_async.values.record_codec import RecordCodec
+from bitable_async.values.model import RecordModel
+from bitable_async.values.record_codec import BatchFieldValueError, RecordCodec
+from bitable_async.writing.types import RecordResult, WriteOptions
 
-__all__ = ["MAX_BATCH", "DeletedRecord", "RecordWrites"]
+if TYPE_CHECKING:
+    from bitable_async.writer import TableWriter
+
+__all__ = ["MAX_BATCH", "DeletedRecord", "RecordWrites", "RowLike", "encode_row", "encode_rows"]
 
 logger = logging.getLogger("bitable_async.records")
 
@@ -94,6 +111,69 @@ def _chunk_token(client_token: str | None, index: int) -> str:
     except ValueError:
         namespace = uuid.uuid5(uuid.NAMESPACE_OID, client_token)
     return str(uuid.uuid5(namespace, f"chunk-{index}"))
+
+
+RowLike = Mapping[str, Any] | RecordModel
+"""One record to write: ``field name -> value``, or a record model instance."""
+
+_RAW_RECORD = msgspec.json.Decoder(RawRecord)
+
+
+def encode_row(codec: RecordCodec, row: RowLike, index: int | None = 0) -> dict[str, Any]:
+    """Encode one row (mapping or record model) into wire ``fields``.
+
+    Args:
+        codec: the table's codec.
+        row: the row; a model writes only the attributes assigned since it was
+            built or read (partial).
+        index: the row's position in its batch (named in errors).
+
+    Returns:
+        The ``fields`` object.
+
+    Raises:
+        FieldValueError: a value does not fit its field, or the model does not
+            fit the table.
+    """
+    if isinstance(row, RecordModel):
+        return codec.model_codec(type(row)).encode(row, record_index=index)
+    return codec.encode_fields(row, record_index=index)
+
+
+def encode_rows(codec: RecordCodec, rows: Iterable[RowLike]) -> list[dict[str, Any]]:
+    """Encode a batch of rows, validating all of them before returning anything.
+
+    Args:
+        codec: the table's codec.
+        rows: mappings and/or record model instances.
+
+    Returns:
+        One ``fields`` object per row, in order.
+
+    Raises:
+        FieldValueError: one invalid value; several give a
+            :class:`~bitable_async.values.record_codec.BatchFieldValueError`.
+    """
+    out: list[dict[str, Any]] = []
+    errors: list[FieldValueError] = []
+    for i, row in enumerate(rows):
+        try:
+            out.append(encode_row(codec, row, i))
+        except BatchFieldValueError as exc:
+            errors.extend(exc.errors)
+        except FieldValueError as exc:
+            errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise BatchFieldValueError(errors)
+    return out
+
+
+def _from_result(codec: RecordCodec, result: RecordResult) -> Record:
+    # The writer hands back plain JSON; decode it the way a response is decoded.
+    raw = _RAW_RECORD.decode(msgspec.json.encode(result))
+    return _decode_written(codec, [raw])[0]
 
 
 def _raw_cell(raw: msgspec.Raw) -> Any:
@@ -178,33 +258,65 @@ class RecordWrites(TableResource):
 
     # ----------------------------------------------------------------- writes
 
+    def _coalescer(self, coalesce: bool | None) -> TableWriter | None:
+        """The table's writer when this single-record write is to be coalesced."""
+        writers = self._ctx.writers
+        if writers is None or not writers.has_executor_factory:
+            return None
+        if not (writers.config.coalesce if coalesce is None else coalesce):
+            return None
+        return writers.writer(self.app_token, self.table_id)
+
+    def _options(
+        self, user_id_type: str | None, ignore_consistency_check: bool | None
+    ) -> WriteOptions:
+        return WriteOptions(
+            tenant_key=self._ctx.tenant_key,
+            user_access_token=self._ctx.user_access_token,
+            user_id_type=user_id_type,
+            ignore_consistency_check=ignore_consistency_check,
+        )
+
     async def create(
         self,
-        fields: Mapping[str, Any],
+        fields: RowLike,
         *,
         user_id_type: UserIdType = "open_id",
         ignore_consistency_check: bool | None = None,
+        coalesce: bool | None = None,
     ) -> Record:
-        """Create one record.
+        """Create one record; concurrent calls on the table are coalesced into batches.
 
-        API: ``POST .../tables/:table_id/records`` (app_table_record.create, A.31).
-        The spec declares no ``client_token`` here: use :meth:`batch_create`
-        for an idempotent create.
+        API: ``POST .../tables/:table_id/records/batch_create`` (A.34, with a
+        fresh ``client_token`` per batch) when coalesced -- the default -- or
+        ``POST .../tables/:table_id/records`` (app_table_record.create, A.31)
+        with ``coalesce=False``. The values are validated before the record is
+        queued.
 
         Args:
-            fields: field name -> value (typed values or wire shapes).
+            fields: field name -> value (typed values or wire shapes), or a
+                record model instance (only its assigned attributes are written).
             user_id_type: id kind of persons in ``fields`` (declared required).
             ignore_consistency_check: skip the server's consistency check (000).
+            coalesce: gather with concurrent single-record writes (default:
+                ``WriterConfig.coalesce``, True); False calls the single-record
+                endpoint (still in the table's turn).
 
         Returns:
-            The created record.
+            The created record, decoded with the table's codec.
 
         Raises:
-            FieldValueError: a value does not fit its field (before any request).
+            FieldValueError: a value does not fit its field (before anything is sent).
+            InvalidFieldValueError: the server rejected a value of THIS record
+                (the other records of its batch still land).
             BitableError: the request failed.
         """
         codec = await self.schema.codec()
-        encoded = codec.encode_fields(fields, record_index=0)
+        encoded = encode_row(codec, fields)
+        writer = self._coalescer(coalesce)
+        if writer is not None:
+            options = self._options(user_id_type, ignore_consistency_check)
+            return _from_result(codec, await writer.create(encoded, options=options))
         params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
 
         async def call() -> Record:
@@ -217,7 +329,7 @@ class RecordWrites(TableResource):
                 endpoint_class=WRITE,
             )
             if data.record is None:
-                return Record(record_id=None, fields=dict(fields))
+                return Record(record_id=None, fields=dict(encoded))
             return _decode_written(codec, [data.record])[0]
 
         return await self._write("records.create", call)
@@ -225,31 +337,44 @@ class RecordWrites(TableResource):
     async def update(
         self,
         record_id: str,
-        fields: Mapping[str, Any],
+        fields: RowLike,
         *,
         user_id_type: UserIdType | None = None,
         ignore_consistency_check: bool | None = None,
+        coalesce: bool | None = None,
     ) -> Record:
-        """Update one record's cells.
+        """Update one record's cells; concurrent calls on the table are coalesced.
 
-        API: ``PUT .../tables/:table_id/records/:record_id`` (app_table_record.update, A.32).
+        API: ``POST .../tables/:table_id/records/batch_update`` (A.35) when
+        coalesced -- the default -- or ``PUT .../tables/:table_id/records/:record_id``
+        (app_table_record.update, A.32) with ``coalesce=False``. Two updates of
+        the same record never share a batch (they are applied in turn).
 
         Args:
             record_id: the record.
-            fields: field name -> new value (``None`` clears the cell).
+            fields: field name -> new value (``None`` clears the cell), or a
+                record model instance (only its assigned attributes are written).
             user_id_type: id kind of persons in ``fields``.
             ignore_consistency_check: skip the server's consistency check (000).
+            coalesce: gather with concurrent single-record writes (default:
+                ``WriterConfig.coalesce``); False calls the single-record endpoint.
 
         Returns:
             The updated record.
 
         Raises:
-            FieldValueError: a value does not fit its field (before any request).
+            ValueError: ``record_id`` is empty (before anything is sent).
+            FieldValueError: a value does not fit its field (before anything is sent).
+            NotFoundError: no such record (1254043); only this caller fails.
             BitableError: the request failed.
         """
         path = self._rec_path(record_id)
         codec = await self.schema.codec()
-        encoded = codec.encode_fields(fields, record_index=0)
+        encoded = encode_row(codec, fields)
+        writer = self._coalescer(coalesce)
+        if writer is not None:
+            options = self._options(user_id_type, ignore_consistency_check)
+            return _from_result(codec, await writer.update(record_id, encoded, options=options))
         params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
 
         async def call() -> Record:
@@ -263,30 +388,46 @@ class RecordWrites(TableResource):
                 retry_unknown_outcome=True,
             )
             if data.record is None:
-                return Record(record_id=record_id, fields=dict(fields))
+                return Record(record_id=record_id, fields=dict(encoded))
             return _decode_written(codec, [data.record])[0]
 
         return await self._write("records.update", call)
 
     async def delete(
-        self, record_id: str, *, ignore_consistency_check: bool | None = None
+        self,
+        record_id: str,
+        *,
+        ignore_consistency_check: bool | None = None,
+        coalesce: bool | None = None,
     ) -> DeletedRecord:
-        """Delete one record.
+        """Delete one record; concurrent calls on the table are coalesced.
 
-        API: ``DELETE .../tables/:table_id/records/:record_id`` (app_table_record.delete, A.33).
+        API: ``POST .../tables/:table_id/records/batch_delete`` (A.36) when
+        coalesced -- the default -- or ``DELETE .../tables/:table_id/records/:record_id``
+        (app_table_record.delete, A.33) with ``coalesce=False``.
 
         Args:
             record_id: the record.
             ignore_consistency_check: skip the server's consistency check (000).
+            coalesce: gather with concurrent single-record writes (default:
+                ``WriterConfig.coalesce``); False calls the single-record endpoint.
 
         Returns:
             The record id and the deleted flag.
 
         Raises:
             ValueError: ``record_id`` is empty.
+            NotFoundError: no such record; only this caller fails.
             BitableError: the request failed.
         """
         path = self._rec_path(record_id)
+        writer = self._coalescer(coalesce)
+        if writer is not None:
+            options = self._options(None, ignore_consistency_check)
+            res = await writer.delete(record_id, options=options)
+            return DeletedRecord(
+                record_id=str(res.get("record_id") or record_id), deleted=bool(res.get("deleted"))
+            )
         params = query(ignore_consistency_check=ignore_consistency_check)
 
         async def call() -> DeletedRecord:
@@ -298,7 +439,7 @@ class RecordWrites(TableResource):
 
     async def batch_create(
         self,
-        rows: Iterable[Mapping[str, Any]],
+        rows: Iterable[RowLike],
         *,
         user_id_type: UserIdType | None = None,
         client_token: str | None = None,
@@ -314,7 +455,8 @@ class RecordWrites(TableResource):
         the transport retry a chunk whose outcome is unknown.
 
         Args:
-            rows: one ``field name -> value`` mapping per record.
+            rows: one ``field name -> value`` mapping (or record model
+                instance) per record.
             user_id_type: id kind of persons in the rows.
             client_token: idempotency key (a UUID) of the first chunk; later
                 chunks use keys derived from it. New UUIDs when omitted.
@@ -332,7 +474,7 @@ class RecordWrites(TableResource):
         """
         size = check_chunk_size(chunk_size, MAX_BATCH)
         codec = await self.schema.codec()
-        encoded = codec.encode_batch(rows)
+        encoded = encode_rows(codec, rows)
         path = f"{self._path}/batch_create"
 
         async def send(span: ChunkSpan, chunk: Sequence[dict[str, Any]]) -> list[Record]:
@@ -361,7 +503,7 @@ class RecordWrites(TableResource):
 
     async def batch_update(
         self,
-        updates: Iterable[tuple[str, Mapping[str, Any]]] | Mapping[str, Mapping[str, Any]],
+        updates: Iterable[tuple[str, RowLike]] | Mapping[str, RowLike],
         *,
         user_id_type: UserIdType | None = None,
         ignore_consistency_check: bool | None = None,
@@ -373,7 +515,8 @@ class RecordWrites(TableResource):
         A.35). Every row is validated and encoded before the first call.
 
         Args:
-            updates: ``(record_id, fields)`` pairs, or a ``{record_id: fields}`` mapping.
+            updates: ``(record_id, fields)`` pairs, or a ``{record_id: fields}``
+                mapping; ``fields`` may be a record model instance.
             user_id_type: id kind of persons in the rows.
             ignore_consistency_check: skip the server's consistency check (000).
             chunk_size: records per call (1-1000; default 500).
@@ -390,7 +533,7 @@ class RecordWrites(TableResource):
         pairs = builtins.list(updates.items() if isinstance(updates, Mapping) else updates)
         ids = _ids("record_id", (p[0] for p in pairs))
         codec = await self.schema.codec()
-        encoded = codec.encode_batch(p[1] for p in pairs)
+        encoded = encode_rows(codec, (p[1] for p in pairs))
         items = [{"record_id": rid, "fields": f} for rid, f in zip(ids, encoded, strict=True)]
         path = f"{self._path}/batch_update"
         params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)

@@ -1,25 +1,33 @@
 """Records of a data table: list, search, get, batch_get (A.29, A.30, 000, search).
 
 Reads decode every cell with the codec its field's schema names (the schema is
-fetched once per handle, see :mod:`bitable_async.resources.schema`). The writes
-live in :mod:`bitable_async.resources.record_writes`.
+fetched once per handle, see :mod:`bitable_async.resources.schema`). With
+``model=Task`` (a :class:`~bitable_async.values.model.RecordModel` subclass)
+they return ``Task`` instances instead of :class:`Record`; the model is checked
+against the table's schema once (the check is cached with the schema's codec)
+and before the first record request. The writes live in
+:mod:`bitable_async.resources.record_writes`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar, overload
 
 import msgspec
 
 from bitable_async.batching import DEFAULT_GET_CHUNK_SIZE, check_chunk_size, chunked
 from bitable_async.config import EndpointClass
-from bitable_async.models.record import Record
+from bitable_async.models.record import RawRecord, Record
 from bitable_async.pagination import Page, PageIterator, resolve_page_size
 from bitable_async.resources._base import READ, UserIdType, body, json_list, query
 from bitable_async.resources.record_writes import DeletedRecord, RecordWrites, _ids, _RecordData
 from bitable_async.resources.schema import TableSchema
 from bitable_async.resources.search import SearchFilterLike, SortLike, filter_body, sort_body
+from bitable_async.values.model import ModelCodec, RecordModel
 from bitable_async.values.record_codec import RecordCodec
+
+M = TypeVar("M", bound=RecordModel)
 
 __all__ = [
     "LIST_MAX_PAGE_SIZE",
@@ -73,10 +81,26 @@ class _RawPage(msgspec.Struct):
     total: int | None = None
 
 
+_RAW_LIST = msgspec.json.Decoder(list[RawRecord])
+
+
 def _decode_list(codec: RecordCodec, raw: msgspec.Raw) -> list[Record]:
     if bytes(raw).strip() in (b"null", b"[]"):
         return []
     return codec.decode_record_list(raw)
+
+
+def _decode_items(codec: RecordCodec, model: ModelCodec[Any] | None, raw: msgspec.Raw) -> list[Any]:
+    if model is None:
+        return _decode_list(codec, raw)
+    if bytes(raw).strip() in (b"null", b"[]"):
+        return []
+    return model.decode_records(_RAW_LIST.decode(raw))
+
+
+def _model_codec(codec: RecordCodec, model: type[RecordModel] | None) -> ModelCodec[Any] | None:
+    # Cached per codec: the model is checked against the schema once.
+    return None if model is None else codec.model_codec(model)
 
 
 def _check_len(name: str, value: str | None, limit: int) -> None:
@@ -102,6 +126,40 @@ class RecordsResource(RecordWrites):
 
     # ------------------------------------------------------------------ reads
 
+    @overload
+    def list(
+        self,
+        *,
+        view_id: str | None = ...,
+        filter: object | None = ...,
+        sort: Iterable[str | object] | str | None = ...,
+        field_names: Iterable[str] | str | None = ...,
+        text_field_as_array: bool | None = ...,
+        display_formula_ref: bool | None = ...,
+        automatic_fields: bool | None = ...,
+        user_id_type: UserIdType | None = ...,
+        page_size: int | None = ...,
+        page_token: str | None = ...,
+        model: None = ...,
+    ) -> PageIterator[Record]: ...
+
+    @overload
+    def list(
+        self,
+        *,
+        view_id: str | None = ...,
+        filter: object | None = ...,
+        sort: Iterable[str | object] | str | None = ...,
+        field_names: Iterable[str] | str | None = ...,
+        text_field_as_array: bool | None = ...,
+        display_formula_ref: bool | None = ...,
+        automatic_fields: bool | None = ...,
+        user_id_type: UserIdType | None = ...,
+        page_size: int | None = ...,
+        page_token: str | None = ...,
+        model: type[M],
+    ) -> PageIterator[M]: ...
+
     def list(
         self,
         *,
@@ -115,7 +173,8 @@ class RecordsResource(RecordWrites):
         user_id_type: UserIdType | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
-    ) -> PageIterator[Record]:
+        model: type[RecordModel] | None = None,
+    ) -> PageIterator[Any]:
         """Iterate over the table's records, typed.
 
         API: ``GET .../tables/:table_id/records`` (app_table_record.list, A.30);
@@ -135,12 +194,17 @@ class RecordsResource(RecordWrites):
             user_id_type: id kind of persons in the result.
             page_size: records per request, capped at 100 (default 100).
             page_token: resume at this page.
+            model: a :class:`~bitable_async.values.model.RecordModel` subclass to
+                decode each record into (checked against the schema once).
 
         Returns:
-            A lazy iterator of :class:`~bitable_async.models.record.Record`.
+            A lazy iterator of :class:`~bitable_async.models.record.Record`, or
+            of ``model`` instances.
 
         Raises:
             ValueError: a filter or sort too long, or ``page_size`` < 1.
+            FieldValueError: (while iterating) ``model`` does not fit the table,
+                or a cell does not fit its field.
         """
         size = resolve_page_size(page_size, LIST_MAX_PAGE_SIZE)
         formula = _formula(filter)
@@ -163,8 +227,9 @@ class RecordsResource(RecordWrites):
             automatic_fields=automatic_fields,
         )
 
-        async def fetch(token: str | None, size: int) -> Page[Record]:
+        async def fetch(token: str | None, size: int) -> Page[Any]:
             codec = await self.schema.codec()
+            mc = _model_codec(codec, model)
             data = await self._call(
                 "GET",
                 self._path,
@@ -172,10 +237,40 @@ class RecordsResource(RecordWrites):
                 params={**base, **query(page_size=size, page_token=token)},
                 endpoint_class=EndpointClass.LIST_RECORDS,
             )
-            items = _decode_list(codec, data.items)
+            items = _decode_items(codec, mc, data.items)
             return Page(items, data.has_more, data.page_token, data.total)
 
         return PageIterator(fetch, page_size=size, page_token=page_token)
+
+    @overload
+    def search(
+        self,
+        *,
+        filter: SearchFilterLike | None = ...,
+        sort: Iterable[SortLike] | None = ...,
+        view_id: str | None = ...,
+        field_names: Iterable[str] | None = ...,
+        automatic_fields: bool | None = ...,
+        user_id_type: UserIdType | None = ...,
+        page_size: int | None = ...,
+        page_token: str | None = ...,
+        model: None = ...,
+    ) -> PageIterator[Record]: ...
+
+    @overload
+    def search(
+        self,
+        *,
+        filter: SearchFilterLike | None = ...,
+        sort: Iterable[SortLike] | None = ...,
+        view_id: str | None = ...,
+        field_names: Iterable[str] | None = ...,
+        automatic_fields: bool | None = ...,
+        user_id_type: UserIdType | None = ...,
+        page_size: int | None = ...,
+        page_token: str | None = ...,
+        model: type[M],
+    ) -> PageIterator[M]: ...
 
     def search(
         self,
@@ -188,7 +283,8 @@ class RecordsResource(RecordWrites):
         user_id_type: UserIdType | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
-    ) -> PageIterator[Record]:
+        model: type[RecordModel] | None = None,
+    ) -> PageIterator[Any]:
         """Iterate over the records matching a structured filter, typed.
 
         API: ``POST .../tables/:table_id/records/search`` (supplement.md,
@@ -205,13 +301,18 @@ class RecordsResource(RecordWrites):
             user_id_type: id kind of persons in the result.
             page_size: records per request, capped at 500 (default 500).
             page_token: resume at this page.
+            model: a :class:`~bitable_async.values.model.RecordModel` subclass to
+                decode each record into (checked against the schema once).
 
         Returns:
-            A lazy iterator of :class:`~bitable_async.models.record.Record`.
+            A lazy iterator of :class:`~bitable_async.models.record.Record`, or
+            of ``model`` instances.
 
         Raises:
             TypeError: a filter or sort of an unsupported type.
             ValueError: ``page_size`` < 1.
+            FieldValueError: (while iterating) ``model`` does not fit the table,
+                or a cell does not fit its field.
         """
         size = resolve_page_size(page_size, SEARCH_MAX_PAGE_SIZE)
         payload = body(
@@ -223,8 +324,9 @@ class RecordsResource(RecordWrites):
         )
         path = f"{self._path}/search"
 
-        async def fetch(token: str | None, size: int) -> Page[Record]:
+        async def fetch(token: str | None, size: int) -> Page[Any]:
             codec = await self.schema.codec()
+            mc = _model_codec(codec, model)
             data = await self._call(
                 "POST",
                 path,
@@ -234,10 +336,34 @@ class RecordsResource(RecordWrites):
                 endpoint_class=READ,
                 retry_unknown_outcome=True,
             )
-            items = _decode_list(codec, data.items)
+            items = _decode_items(codec, mc, data.items)
             return Page(items, data.has_more, data.page_token, data.total)
 
         return PageIterator(fetch, page_size=size, page_token=page_token)
+
+    @overload
+    async def get(
+        self,
+        record_id: str,
+        *,
+        text_field_as_array: bool | None = ...,
+        display_formula_ref: bool | None = ...,
+        automatic_fields: bool | None = ...,
+        user_id_type: UserIdType | None = ...,
+        model: None = ...,
+    ) -> Record: ...
+
+    @overload
+    async def get(
+        self,
+        record_id: str,
+        *,
+        text_field_as_array: bool | None = ...,
+        display_formula_ref: bool | None = ...,
+        automatic_fields: bool | None = ...,
+        user_id_type: UserIdType | None = ...,
+        model: type[M],
+    ) -> M: ...
 
     async def get(
         self,
@@ -247,7 +373,8 @@ class RecordsResource(RecordWrites):
         display_formula_ref: bool | None = None,
         automatic_fields: bool | None = None,
         user_id_type: UserIdType | None = None,
-    ) -> Record:
+        model: type[RecordModel] | None = None,
+    ) -> Any:
         """Get one record, typed.
 
         API: ``GET .../tables/:table_id/records/:record_id`` (app_table_record.get, A.29).
@@ -258,17 +385,21 @@ class RecordsResource(RecordWrites):
             display_formula_ref: formula / lookup cells in the referenced field's format.
             automatic_fields: also return created/modified by and time.
             user_id_type: id kind of persons in the result.
+            model: a :class:`~bitable_async.values.model.RecordModel` subclass to
+                decode the record into (checked against the schema first).
 
         Returns:
-            The record.
+            The record, or a ``model`` instance.
 
         Raises:
             ValueError: ``record_id`` is empty.
             NotFoundError: no such record (1254043).
-            FieldValueError: a cell does not fit its field's type.
+            FieldValueError: a cell does not fit its field's type, or ``model``
+                does not fit the table (before the record is requested).
         """
         path = self._rec_path(record_id)
         codec = await self.schema.codec()
+        mc = _model_codec(codec, model)
         data = await self._call(
             "GET",
             path,
@@ -280,6 +411,8 @@ class RecordsResource(RecordWrites):
                 automatic_fields=automatic_fields,
             ),
         )
+        if mc is not None:
+            return mc.decode_record(data.record or RawRecord(record_id=record_id))
         if data.record is None:
             return Record(record_id=record_id, fields=dict.fromkeys(codec.field_names))
         return codec.decode_record(data.record)

@@ -32,6 +32,7 @@ from typing import Any
 
 from ..errors import (
     BitableError,
+    ConfigurationError,
     DataNotReadyError,
     IdempotencyError,
     InternalServerError,
@@ -46,10 +47,12 @@ from ..errors import (
 from .types import (
     LeaseLostError,
     OpKind,
+    OptionsExecutor,
     OutcomeUnknownError,
     RecordResult,
     Sleep,
     WriteExecutor,
+    WriteOptions,
     WriterError,
     WriteRetryPolicy,
     WriteStats,
@@ -131,7 +134,35 @@ class BatchSender:
     isolate: bool = True
     rng: random.Random = field(default_factory=random.Random)
 
-    async def send(self, kind: OpKind, items: Sequence[Any], stats: WriteStats) -> BatchOutcome:
+    def executor_for(self, options: WriteOptions | None) -> WriteExecutor:
+        """The executor that sends with ``options`` (the base one for default options).
+
+        Args:
+            options: identity and query options of the batch.
+
+        Returns:
+            The executor.
+
+        Raises:
+            ConfigurationError: options were given but the executor cannot
+                derive a copy bound to them (no ``with_options``).
+        """
+        if options is None or options.is_default:
+            return self.executor
+        if not isinstance(self.executor, OptionsExecutor):
+            raise ConfigurationError(
+                f"{type(self.executor).__name__} has no with_options(); it cannot send "
+                "writes with a tenant_key, user_access_token or query options"
+            )
+        return self.executor.with_options(options)
+
+    async def send(
+        self,
+        kind: OpKind,
+        items: Sequence[Any],
+        stats: WriteStats,
+        options: WriteOptions | None = None,
+    ) -> BatchOutcome:
         """Send ``items`` as one batch (or several, if it must be split).
 
         Args:
@@ -139,6 +170,7 @@ class BatchSender:
             items: encoded fields (create), ``(record_id, fields)`` (update) or
                 record ids (delete); at most one batch.
             stats: counters to update.
+            options: identity and query options of the batch (None: the executor's).
 
         Returns:
             One result per item, in order: the record the server returned, or
@@ -150,7 +182,8 @@ class BatchSender:
         """
         if not items:
             return []
-        outcome = await self._send(kind, list(items), stats)
+        ex = self.executor_for(options)
+        outcome = await self._send(ex, kind, list(items), stats)
         stats.batches += 1
         for r in outcome:
             if isinstance(r, BaseException):
@@ -159,30 +192,39 @@ class BatchSender:
                 stats.records_written += 1
         return outcome
 
-    async def _call(self, kind: OpKind, items: list[Any], token: str) -> Sequence[RecordResult]:
+    @staticmethod
+    async def _call(
+        ex: WriteExecutor, kind: OpKind, items: list[Any], token: str
+    ) -> Sequence[RecordResult]:
         if kind is OpKind.CREATE:
-            return await self.executor.batch_create(items, client_token=token)
+            return await ex.batch_create(items, client_token=token)
         if kind is OpKind.UPDATE:
-            return await self.executor.batch_update(items)
-        return await self.executor.batch_delete(items)
+            return await ex.batch_update(items)
+        return await ex.batch_delete(items)
 
-    async def _split(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
+    async def _split(
+        self, ex: WriteExecutor, kind: OpKind, items: list[Any], stats: WriteStats
+    ) -> BatchOutcome:
         stats.splits += 1
         mid = len(items) // 2
-        left = await self._sub(kind, items[:mid], stats)
-        right = await self._sub(kind, items[mid:], stats)
+        left = await self._sub(ex, kind, items[:mid], stats)
+        right = await self._sub(ex, kind, items[mid:], stats)
         return left + right
 
-    async def _sub(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
+    async def _sub(
+        self, ex: WriteExecutor, kind: OpKind, items: list[Any], stats: WriteStats
+    ) -> BatchOutcome:
         # A sub-batch after others of the same batch may have landed: a lost
         # lease fails only the items not yet sent, so the landed ones are
         # still reported as written.
         try:
-            return await self._send(kind, items, stats)
+            return await self._send(ex, kind, items, stats)
         except LeaseLostError as exc:
             return [exc] * len(items)
 
-    async def _send(self, kind: OpKind, items: list[Any], stats: WriteStats) -> BatchOutcome:
+    async def _send(
+        self, ex: WriteExecutor, kind: OpKind, items: list[Any], stats: WriteStats
+    ) -> BatchOutcome:
         token = new_client_token()
         maybe_committed = False
         attempt = 0
@@ -198,7 +240,7 @@ class BatchSender:
             if attempt > 1:
                 stats.retries += 1
             try:
-                out = await self._call(kind, items, token)
+                out = await self._call(ex, kind, items, token)
             except BaseException as exc:
                 if not isinstance(exc, Exception):
                     raise  # cancellation and friends are not the batch's fault
@@ -227,16 +269,16 @@ class BatchSender:
                 and isinstance(error, BitableError)
                 and error.code in _RECORD_NOT_FOUND
             ):
-                return await self._settle_deletes(items, stats)
+                return await self._settle_deletes(ex, items, stats)
 
             if _blames_one_record(error, kind) and self.isolate:
                 if len(items) == 1:
                     return [error]
-                return await self._split(kind, items, stats)
+                return await self._split(ex, kind, items, stats)
 
             if isinstance(error, BitableError) and error.code == _TOO_MANY_IN_ONE_CALL:
                 if len(items) > 1:
-                    return await self._split(kind, items, stats)
+                    return await self._split(ex, kind, items, stats)
                 return [error]
 
             if isinstance(error, IdempotencyError) and error.code == _TOKEN_CONFLICT:
@@ -275,16 +317,19 @@ class BatchSender:
 
             shrink = self.policy.shrink_after_not_ready
             if shrink and not_ready_run >= shrink and len(items) > 1 and not maybe_committed:
-                return await self._split(kind, items, stats)
+                return await self._split(ex, kind, items, stats)
 
             await self.sleep(self._delay(attempt, error))
 
-    async def _settle_deletes(self, ids: list[str], stats: WriteStats) -> BatchOutcome:
-        existing = await self.executor.existing_ids(ids)
+    async def _settle_deletes(
+        self, ex: WriteExecutor, ids: list[str], stats: WriteStats
+    ) -> BatchOutcome:
+        existing = await ex.existing_ids(ids)
         still = [rid for rid in ids if rid in existing]
         redo: dict[str, RecordResult | BaseException] = {}
         if still:
-            for rid, res in zip(still, await self._sub(OpKind.DELETE, still, stats), strict=True):
+            again = await self._sub(ex, OpKind.DELETE, still, stats)
+            for rid, res in zip(still, again, strict=True):
                 redo[rid] = res
         out: BatchOutcome = []
         for rid in ids:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from ..config import EndpointClass, RetryConfig
 from ..errors import ResponseDecodeError
-from .types import EncodedFields, RecordResult
+from .types import EncodedFields, RecordResult, WriteOptions
 
 if TYPE_CHECKING:
     from .._transport import Transport
@@ -58,6 +58,8 @@ class TransportExecutor:
         ignore_consistency_check: bool | None = None,
     ) -> None:
         self._t = transport
+        self._app_token = app_token
+        self._table_id = table_id
         self._tenant = tenant_key
         self._user = user_access_token
         self._user_id_type = user_id_type
@@ -65,7 +67,31 @@ class TransportExecutor:
         self.path = f"{_APPS}/{quote(app_token, safe='')}/tables/{quote(table_id, safe='')}/records"
 
     def __repr__(self) -> str:
-        return f"TransportExecutor(path={self.path!r})"
+        # Never the user access token.
+        return f"TransportExecutor(path={self.path!r}, tenant_key={self._tenant!r})"
+
+    def with_options(self, options: WriteOptions) -> TransportExecutor:
+        """A copy of this executor sending with ``options`` (set values win).
+
+        Args:
+            options: identity (tenant key, user access token) and query options.
+
+        Returns:
+            The derived executor (cheap; no I/O).
+        """
+
+        def pick(new: Any, old: Any) -> Any:
+            return old if new is None else new
+
+        return TransportExecutor(
+            self._t,
+            self._app_token,
+            self._table_id,
+            tenant_key=pick(options.tenant_key, self._tenant),
+            user_access_token=pick(options.user_access_token, self._user),
+            user_id_type=pick(options.user_id_type, self._user_id_type),
+            ignore_consistency_check=pick(options.ignore_consistency_check, self._icc),
+        )
 
     def _query(self, **extra: Any) -> dict[str, Any]:
         q: dict[str, Any] = {"user_id_type": self._user_id_type}

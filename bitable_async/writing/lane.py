@@ -3,10 +3,10 @@
 Every write to the lane's tables is an *op* in one FIFO queue, and a single
 worker task takes them out one *unit* at a time, so Bitable never sees two
 concurrent writes from this process. Concurrent single-record writes of the
-same kind to the same table are merged into one unit (coalescing, up to
-``max_batch``); all ops still waiting are concurrent with each other, so any
-order among them is a valid one. The same record id never appears twice in
-one update/delete batch.
+same kind to the same table with the same identity and query options are
+merged into one unit (coalescing, up to ``max_batch``); all ops still
+waiting are concurrent with each other, so any order among them is a valid
+one. The same record id never appears twice in one update/delete batch.
 
 Linger: a lone write that arrives while the lane is cold waits up to
 ``linger`` seconds for companions (or until the batch is full). While the lane
@@ -30,7 +30,14 @@ from typing import Any, TypeVar
 
 from .batch import BatchSender
 from .lease import LeaseHolder
-from .types import LeaseLostError, OpKind, WriterClosedError, WriterConfig, WriteStats
+from .types import (
+    LeaseLostError,
+    OpKind,
+    WriteOptions,
+    WriterClosedError,
+    WriterConfig,
+    WriteStats,
+)
 
 __all__ = ["Op", "ReadWriteGate", "Target", "WriteLane"]
 
@@ -64,6 +71,8 @@ class Op:
         enqueued_at: clock reading when queued (linger).
         stats: extra counters to update (bulk runs).
         fn: the opaque write to run exclusively (field/view changes ...).
+        options: identity and query options; only ops with equal options are
+            coalesced into one batch.
     """
 
     target: Target
@@ -74,6 +83,7 @@ class Op:
     enqueued_at: float
     stats: WriteStats | None = None
     fn: Callable[[], Awaitable[Any]] | None = None
+    options: WriteOptions | None = None
 
     def record_id(self) -> str | None:
         """The record id a single update/delete targets (None otherwise)."""
@@ -364,7 +374,12 @@ class WriteLane:
             if op.future.done():
                 self._forget(op)
                 continue
-            same = op.single and op.target is head.target and op.kind is head.kind
+            same = (
+                op.single
+                and op.target is head.target
+                and op.kind is head.kind
+                and op.options == head.options
+            )
             if len(unit) < limit and same:
                 rid = op.record_id()
                 if rid is None or rid not in seen:
@@ -391,7 +406,7 @@ class WriteLane:
                 assert head.target.sender is not None
                 stats = WriteStats()
                 items = [op.items[0] for op in unit] if head.single else head.items
-                outcome = await head.target.sender.send(head.kind, items, stats)
+                outcome = await head.target.sender.send(head.kind, items, stats, head.options)
                 self.stats.add(stats)
                 if head.stats is not None:
                     head.stats.add(stats)

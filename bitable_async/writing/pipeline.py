@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import ConfigurationError, FieldValueError, InvalidFieldValueError, NotFoundError
+from ..handles import TableHandle
+from ..values.model import RecordModel
+from ..values.record_codec import RecordCodec
 from ..writer import OpKind, TableWriter
-from ..writing.types import EncodedFields, RecordResult
+from ..writing.types import EncodedFields, RecordResult, WriteOptions
 from .bulk_types import (
     BulkAbortedError,
     BulkFailure,
@@ -36,16 +39,22 @@ from .bulk_types import (
 )
 
 __all__ = [
+    "BulkTarget",
     "Chunk",
     "Runner",
     "chunk_size_for",
     "default_encoder",
     "encode_row",
+    "resolve_options",
     "resolve_writer",
     "run_bulk",
 ]
 
 T = TypeVar("T")
+
+BulkTarget = TableHandle | TableWriter
+"""What the bulk functions load into: a table handle (rows encoded with the
+table's codec, the handle's identity used) or a table writer (rows in wire shape)."""
 
 _ROW_NOT_FOUND = frozenset({1254006, 1254043, 1254045})
 
@@ -66,19 +75,43 @@ async def _aiter(rows: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
             yield row
 
 
-def resolve_writer(target: Any) -> TableWriter:
+def resolve_writer(target: BulkTarget) -> TableWriter:
+    """The table writer of a bulk target.
+
+    Args:
+        target: a TableWriter, or a TableHandle (its table's writer).
+
+    Returns:
+        The writer.
+
+    Raises:
+        ConfigurationError: ``target`` is neither.
+    """
     if isinstance(target, TableWriter):
         return target
-    writer = getattr(target, "writer", None)
-    if isinstance(writer, TableWriter):
-        return writer
+    if isinstance(target, TableHandle):
+        return target.writer
     raise ConfigurationError(
-        "bulk operations need a TableWriter (or a handle with .writer), "
-        f"got {type(target).__name__}"
+        f"bulk operations need a TableHandle or a TableWriter, got {type(target).__name__}"
     )
 
 
-async def default_encoder(target: Any, given: RowEncoder | None) -> RowEncoder | None:
+def resolve_options(target: BulkTarget) -> WriteOptions | None:
+    """The identity the batches of a bulk target are sent with (a handle's; else None).
+
+    Args:
+        target: a TableWriter or a TableHandle.
+
+    Returns:
+        The handle's write options, or None for a writer.
+    """
+    if isinstance(target, TableHandle):
+        opts = target.write_options
+        return None if opts.is_default else opts
+    return None
+
+
+async def default_encoder(target: BulkTarget, given: RowEncoder | None) -> RowEncoder | None:
     """The encoder to use: ``given``, else the table codec of a handle target, else None.
 
     Args:
@@ -87,14 +120,13 @@ async def default_encoder(target: Any, given: RowEncoder | None) -> RowEncoder |
 
     Returns:
         An encoder, or None when rows are to be sent in wire shape.
+
+    Raises:
+        BitableError: fetching a handle's schema failed.
     """
-    if given is not None or isinstance(target, TableWriter):
+    if given is not None or not isinstance(target, TableHandle):
         return given
-    codec = getattr(getattr(target, "records", None), "codec", None)
-    if callable(codec):
-        found: RowEncoder = await codec()
-        return found
-    return None
+    return await target.records.codec()
 
 
 class _ProgressReporter:
@@ -159,6 +191,7 @@ class Runner:
         self.started = clock()
         self.total = total
         self.inflight: deque[Chunk] = deque()
+        self.options: WriteOptions | None = None
         self.on_created: Callable[[tuple[Hashable, ...] | None, str], None] | None = None
 
     def fail(
@@ -171,7 +204,9 @@ class Runner:
     async def submit(self, chunk: Chunk) -> None:
         if not chunk.items:
             return
-        chunk.future = self.w.submit_batch(chunk.kind, chunk.items, stats=self.s.stats)
+        chunk.future = self.w.submit_batch(
+            chunk.kind, chunk.items, stats=self.s.stats, options=self.options
+        )
         self.inflight.append(chunk)
         while len(self.inflight) >= self.depth:
             await self.settle_one()
@@ -228,6 +263,13 @@ class Runner:
 
 
 def encode_row(encoder: RowEncoder | None, row: Any, index: int) -> EncodedFields:
+    if isinstance(row, RecordModel):
+        if not isinstance(encoder, RecordCodec):
+            raise ConfigurationError(
+                f"row {index}: a {type(row).__name__} instance needs the table's codec "
+                "(load through a TableHandle, or pass encoder=the table's RecordCodec)"
+            )
+        return encoder.model_codec(type(row)).encode(row, record_index=index)
     if encoder is not None:
         return encoder.encode_fields(row, record_index=index)
     if not isinstance(row, Mapping):
@@ -246,7 +288,7 @@ def _sized(rows: object) -> int | None:
 
 async def run_bulk(
     operation: str,
-    target: Any,
+    target: BulkTarget,
     rows: Any,
     body: Callable[[Runner, AsyncIterator[Any]], Awaitable[None]],
     *,
@@ -270,6 +312,7 @@ async def run_bulk(
         clock=clk,
         total=total,
     )
+    runner.options = resolve_options(target)
     try:
         await body(runner, _aiter(rows))
         await runner.drain()

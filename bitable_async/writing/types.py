@@ -26,10 +26,12 @@ __all__ = [
     "LeaseLostError",
     "LeaseTimeoutError",
     "OpKind",
+    "OptionsExecutor",
     "OutcomeUnknownError",
     "RecordResult",
     "Sleep",
     "WriteExecutor",
+    "WriteOptions",
     "WriteRetryPolicy",
     "WriteStats",
     "WriterClosedError",
@@ -116,6 +118,52 @@ class WriteExecutor(Protocol):
 
         Returns:
             The subset of ``record_ids`` that still exist.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """Who writes, and the query options of a record write; part of the coalescing key.
+
+    Only operations with equal options are gathered into one batch, so a batch
+    is always sent under one identity (writes under several identities to one
+    table still share the table's single serial lane).
+
+    Attributes:
+        tenant_key: the tenant of a marketplace app (its tenant token is used).
+        user_access_token: write as this user; sent as is, never cached, never
+            shown in a repr.
+        user_id_type: how person ids in cells are named (``open_id`` ...).
+        ignore_consistency_check: sent on the write when not None.
+    """
+
+    tenant_key: str | None = None
+    user_access_token: str | None = field(default=None, repr=False)
+    user_id_type: str | None = None
+    ignore_consistency_check: bool | None = None
+
+    @property
+    def is_default(self) -> bool:
+        """True when no option is set (the executor's own settings apply)."""
+        return self == _DEFAULT_OPTIONS
+
+
+_DEFAULT_OPTIONS = WriteOptions()
+
+
+@runtime_checkable
+class OptionsExecutor(Protocol):
+    """An executor that can derive a copy bound to other :class:`WriteOptions`."""
+
+    def with_options(self, options: WriteOptions) -> WriteExecutor:
+        """Return an executor sending with ``options`` (identity, query options).
+
+        Args:
+            options: the options to send with.
+
+        Returns:
+            The derived executor.
         """
         ...
 
@@ -217,6 +265,11 @@ class WriterConfig:
         max_batch: records per batch call (the spec's 500).
         linger: seconds a lone single-record write waits for companions before
             being sent (the batch is sent at once when full).
+        coalesce: when True (default), ``table.records.create / update / delete``
+            go through the table's writer and are gathered with concurrent calls
+            into ``batch_create / batch_update / batch_delete``; when False they
+            call the single-record endpoints (still one write at a time per
+            table). Each call can override it with ``coalesce=``.
         exclusive_reads: when True, reads of a table wait while a write to it is
             in flight, and writes wait for running reads (avoids 1254607).
         isolate_bad_records: split a batch rejected for one record's value
@@ -240,6 +293,7 @@ class WriterConfig:
     granularity: Literal["table", "app"] = "table"
     max_batch: int = 500
     linger: float = 0.005
+    coalesce: bool = True
     exclusive_reads: bool = False
     isolate_bad_records: bool = True
     retry: WriteRetryPolicy = field(default_factory=WriteRetryPolicy)

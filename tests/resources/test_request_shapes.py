@@ -363,19 +363,26 @@ CASES: dict[str, Case] = {
     ),
     # -- records: writes ------------------------------------------------------------
     "app_table_record.create": Case(
-        lambda c: _t(c).records.create(RECORD_ROW, user_id_type="open_id"),
+        # coalesce=False: the single-record endpoint (the default gathers into batch_create).
+        lambda c: _t(c).records.create(RECORD_ROW, user_id_type="open_id", coalesce=False),
         query={"user_id_type": "open_id"},
         body={"fields": RECORD_ROW_WIRE},
     ),
     "app_table_record.update": Case(
         lambda c: _t(c).records.update(
-            RECORD, RECORD_ROW, user_id_type="open_id", ignore_consistency_check=True
+            RECORD,
+            RECORD_ROW,
+            user_id_type="open_id",
+            ignore_consistency_check=True,
+            coalesce=False,
         ),
         query={"user_id_type": "open_id", "ignore_consistency_check": "true"},
         body={"fields": RECORD_ROW_WIRE},
         extra_query=frozenset({"ignore_consistency_check"}),
     ),
-    "app_table_record.delete": Case(lambda c: _t(c).records.delete(RECORD), query={}),
+    "app_table_record.delete": Case(
+        lambda c: _t(c).records.delete(RECORD, coalesce=False), query={}
+    ),
     "app_table_record.batch_create": Case(
         lambda c: _t(c).records.batch_create(
             [RECORD_ROW, RECORD_ROW], user_id_type="open_id", client_token=TOKEN

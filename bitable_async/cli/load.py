@@ -265,8 +265,9 @@ def _print_report(report: ImportReport, source: str) -> None:
         for line, reason in report.rejected:
             click.echo(f"  line {line}: {reason}")
     if report.aborted is not None:
+        read = f" after reading {s.rows_read} rows" if s is not None else ""
         click.echo(
-            f"stopped: {report.aborted}; rows after the last one listed or written were "
-            "not imported",
+            f"stopped{read}: {report.aborted}; the rows of the failed request and every later "
+            "row were not imported",
             err=True,
         )

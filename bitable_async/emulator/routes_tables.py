@@ -14,8 +14,22 @@ from .model import BaseApp, FieldDef, FormState, TableState, ViewDef
 from .runtime import Runtime, body_json, list_page, request_base, request_table
 
 _BAD_NAME = re.compile(r"[\[\]:\\/?*]")
+"""Characters a base or table name may not hold."""
+_BRACKETS = re.compile(r"[\[\]]")
+"""Characters a view or dashboard name may not hold."""
 VIEW_TYPES = ("grid", "kanban", "gallery", "gantt", "form")
 MAX_VIEWS = 200
+
+
+def _table_name(base: BaseApp, name: Any) -> str:
+    """Return the stripped table name, checked against the naming rule and the base."""
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100 or \
+            _BAD_NAME.search(name):
+        raise ApiError(E.WRONG_BODY, f"invalid table name {name!r}")
+    clean = name.strip()
+    if any(t.name == clean for t in base.tables.values()):
+        raise ApiError(E.TABLE_NAME_DUP, f"table name {clean!r} already exists")
+    return clean
 
 
 def new_table(rt: Runtime, base: BaseApp, name: Any, table_id: str | None = None,
@@ -35,12 +49,7 @@ def new_table(rt: Runtime, base: BaseApp, name: Any, table_id: str | None = None
     Raises:
         ApiError: 1254001 bad name, 1254013 duplicate name, 1254100 too many tables.
     """
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100 or \
-            _BAD_NAME.search(name):
-        raise ApiError(E.WRONG_BODY, f"invalid table name {name!r}")
-    name = name.strip()
-    if any(t.name == name for t in base.tables.values()):
-        raise ApiError(E.TABLE_NAME_DUP, f"table name {name!r} already exists")
+    name = _table_name(base, name)
     if len(base.tables) >= rt.config.max_tables_per_app:
         raise ApiError(E.TABLE_LIMIT, f"at most {rt.config.max_tables_per_app} tables per base")
     ids = rt.state.ids
@@ -69,7 +78,7 @@ async def app_update(request: web.Request) -> web.StreamResponse:
     body = await body_json(request)
     name = body.get("name")
     if name is not None:
-        if not isinstance(name, str) or len(name) > 100 or re.search(r"[?/\\*:\[\]]", name):
+        if not isinstance(name, str) or len(name) > 100 or _BAD_NAME.search(name):
             raise ApiError(E.INVALID_APP_NAME,
                            "app name: at most 100 chars, none of ? / \\ * : [ ]")
         base.name = name
@@ -126,12 +135,7 @@ async def table_update(request: web.Request) -> web.StreamResponse:
     _, base, table = request_table(request)
     name = (await body_json(request)).get("name")
     if isinstance(name, str) and name.strip() and name.strip() != table.name:
-        name = name.strip()
-        if len(name) > 100 or _BAD_NAME.search(name):
-            raise ApiError(E.WRONG_BODY, f"invalid table name {name!r}")
-        if any(t.name == name for t in base.tables.values()):
-            raise ApiError(E.TABLE_NAME_DUP, f"table name {name!r} already exists")
-        table.name = name
+        table.name = _table_name(base, name)
         table.revision += 1
     return envelope({"name": table.name})
 
@@ -177,7 +181,7 @@ async def dashboard_copy(request: web.Request) -> web.StreamResponse:
     if request.match_info["block_id"] not in base.dashboards:
         raise ApiError(E.BLOCK_NOT_FOUND, "Source block is not found.")
     name = (await body_json(request)).get("name")
-    if not isinstance(name, str) or not name or len(name) > 100 or re.search(r"[\[\]]", name):
+    if not isinstance(name, str) or not name or len(name) > 100 or _BRACKETS.search(name):
         raise ApiError(E.INVALID_DASHBOARD_NAME,
                        "Invalid name, make sure that it complies with the specification.")
     if name in base.dashboards.values():
@@ -199,7 +203,7 @@ def _view_json(v: ViewDef, full: bool) -> dict[str, Any]:
 def _view_name(table: TableState, name: Any, skip: str | None = None) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ApiError(E.EMPTY_VIEW_NAME, "view_name is empty")
-    if len(name) > 100 or re.search(r"[\[\]]", name):
+    if len(name) > 100 or _BRACKETS.search(name):
         raise ApiError(E.INVALID_VIEW_NAME, f"invalid view name {name!r}")
     if any(v.name == name and v.view_id != skip for v in table.views.values()):
         raise ApiError(E.VIEW_NAME_DUP, f"view name {name!r} already exists")

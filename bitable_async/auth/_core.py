@@ -24,7 +24,7 @@ import anyio
 import msgspec
 
 from bitable_async.auth.base import TokenFetcher
-from bitable_async.errors import ConfigurationError, ServerError
+from bitable_async.errors import BitableError, ConfigurationError, ServerError
 from cache_backends import CachedToken, CompareDelete, RefreshLease, TokenCache, cache_key
 
 __all__ = [
@@ -46,6 +46,8 @@ MAX_USEFUL_MARGIN = 1800.0
 
 # A token with less than this left is not handed out (it could expire in flight).
 _MIN_VALIDITY = 10.0
+# After a failed refresh-ahead, seconds before the next attempt (the old token serves).
+_RETRY_REFRESH_AFTER = 10.0
 
 
 def validate_app(app_id: object, app_secret: object) -> None:
@@ -181,7 +183,9 @@ class TokenManager:
             refresh runs elsewhere) the previous token if it is still valid.
 
         Raises:
-            BitableError: whatever ``fetch`` raised.
+            BitableError: whatever ``fetch`` raised, when no valid token is cached.
+                A failed refresh-ahead with a still-valid token returns that token
+                (warning logged) and is retried ``_RETRY_REFRESH_AFTER`` s later.
         """
         cur = await self.read(key)
         if cur is not None and self._fresh(key, cur[1], self._clock()):
@@ -203,7 +207,23 @@ class TokenManager:
                 # The fetch we queued behind failed: share its error instead of
                 # sending one more doomed request per waiting coroutine.
                 raise failure
-            return await self._refresh(key, fetch, cur[1] if cur is not None else None)
+            stale = cur[1] if cur is not None else None
+            try:
+                return await self._refresh(key, fetch, stale)
+            except BitableError as exc:
+                if stale is None or not self._usable(stale):
+                    raise
+                # Refreshing ahead failed, but the current token is still valid: keep
+                # using it and try again a little later instead of failing requests.
+                now = self._clock()
+                self._hold[key] = now + min(_RETRY_REFRESH_AFTER, stale.remaining(now) / 2)
+                logger.warning(
+                    "refreshing token %r failed (%s); using the current one, valid for %.0f s",
+                    key,
+                    type(exc).__name__,
+                    stale.remaining(now),
+                )
+                return stale.token
 
     def _usable(self, tok: CachedToken | None) -> bool:
         return tok is not None and tok.remaining(self._clock()) > _MIN_VALIDITY

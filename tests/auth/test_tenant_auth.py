@@ -19,6 +19,7 @@ from auth_fakes import (
 from bitable_async.auth import AppTokenAuth, TenantTokenAuth, TokenProvider
 from bitable_async.errors import (
     BadRequestError,
+    BitableError,
     ConfigurationError,
     PermissionDeniedError,
     ServerError,
@@ -319,3 +320,39 @@ async def test_fetcher_error_type_is_preserved() -> None:
     with pytest.raises(BadRequestError) as info:
         await auth.get_token()
     assert info.value.code == 1254000
+
+
+@pytest.mark.asyncio
+async def test_failed_refresh_ahead_keeps_the_valid_token_and_retries_later(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    endpoint = FakeTokenEndpoint()
+    clock = FakeClock()
+    auth = _auth(endpoint, clock=clock)
+    assert await auth.get_token() == "t-internal-1"
+    clock.advance(7200 - 200)  # due for refresh, valid for 200 s more
+    endpoint.codes[TENANT_PATH] = [1254002, 1254002]
+    tokens = await _gather(50, auth)
+    assert set(tokens) == {"t-internal-1"}
+    assert endpoint.count(TENANT_PATH) == 2  # one failed refresh for the whole burst
+    assert "refreshing token" in caplog.text
+    clock.advance(5)  # within the retry pause: no new attempt
+    assert await auth.get_token() == "t-internal-1"
+    assert endpoint.count(TENANT_PATH) == 2
+    clock.advance(6)  # pause over: tries again (fails again, still served)
+    assert await auth.get_token() == "t-internal-1"
+    assert endpoint.count(TENANT_PATH) == 3
+    clock.advance(11)
+    assert await auth.get_token() == "t-internal-4"
+
+
+@pytest.mark.asyncio
+async def test_failed_refresh_of_an_expired_token_raises() -> None:
+    endpoint = FakeTokenEndpoint()
+    clock = FakeClock()
+    auth = _auth(endpoint, clock=clock)
+    await auth.get_token()
+    clock.advance(7200 - 5)  # less than the minimum validity left
+    endpoint.codes[TENANT_PATH] = [1254002]
+    with pytest.raises(BitableError):
+        await auth.get_token()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import anyio
 import pytest
 import redis.asyncio as aioredis
@@ -10,8 +12,21 @@ from cache_helpers import FakeSleep
 from cache_backends.redis import LeaseGrant, LeaseUnavailableError, RedisLease
 
 
-def _lease(client: aioredis.Redis, prefix: str, **kw: object) -> RedisLease:
-    return RedisLease(client, "bascnAPP:tblTABLE", prefix=prefix, ttl_seconds=30, **kw)  # type: ignore[arg-type]
+def _lease(
+    client: aioredis.Redis,
+    prefix: str,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    poll_interval: float = 0.05,
+) -> RedisLease:
+    return RedisLease(
+        client,
+        "bascnAPP:tblTABLE",
+        prefix=prefix,
+        ttl_seconds=30,
+        sleep=sleep,
+        poll_interval=poll_interval,
+    )
 
 
 @pytest.mark.asyncio

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+from .errors import INVALID_FILTER, INVALID_SORT
+
 __all__ = [
     "DATE_TYPES",
     "DEFAULT_TZ",
@@ -35,10 +37,6 @@ __all__ = [
     "to_number",
 ]
 
-INVALID_FILTER = 1254018
-"""InvalidFilter: malformed filter (structure, operator, value, unknown field)."""
-INVALID_SORT = 1254016
-"""InvalidSort: malformed sort or unknown sort field."""
 
 DEFAULT_TZ: tzinfo = timezone(timedelta(hours=8), "UTC+08:00")
 """Day boundaries default to China Standard Time, where Feishu tenants mostly live."""

@@ -21,6 +21,7 @@ raises :class:`~bitable_async.batching.BatchError`.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import logging
 import uuid
@@ -230,6 +231,7 @@ class RecordWrites(TableResource):
         super().__init__(ctx, app_token, table_id)
         self.schema = schema
         self._path = f"{self._table_path}/records"
+        self._codec_fetch: asyncio.Future[RecordCodec] | None = None
 
     def _rec_path(self, record_id: str) -> str:
         return f"{self._path}/{path_id('record_id', record_id)}"
@@ -244,6 +246,20 @@ class RecordWrites(TableResource):
             BitableError: listing the fields failed.
         """
         return await self.schema.codec()
+
+    async def _write_codec(self) -> RecordCodec:
+        # Concurrent first writers share ONE awaited fetch and all resume in the
+        # same loop turn, so they reach the writer together and share batches
+        # (waiters of the schema's lock would be released one per turn).
+        cached = self.schema.cached
+        if cached is not None:
+            return cached
+        fetch = self._codec_fetch
+        if fetch is None or fetch.done():
+            fetch = self._codec_fetch = asyncio.ensure_future(self.schema.codec())
+            # Retrieved here too, so a failure seen by no caller (all cancelled) is not logged.
+            fetch.add_done_callback(lambda f: None if f.cancelled() else f.exception())
+        return await asyncio.shield(fetch)
 
     async def refresh_schema(self) -> RecordCodec:
         """Fetch the table's field list again and rebuild the codec.
@@ -311,7 +327,7 @@ class RecordWrites(TableResource):
                 (the other records of its batch still land).
             BitableError: the request failed.
         """
-        codec = await self.schema.codec()
+        codec = await self._write_codec()
         encoded = encode_row(codec, fields)
         writer = self._coalescer(coalesce)
         if writer is not None:
@@ -369,7 +385,7 @@ class RecordWrites(TableResource):
             BitableError: the request failed.
         """
         path = self._rec_path(record_id)
-        codec = await self.schema.codec()
+        codec = await self._write_codec()
         encoded = encode_row(codec, fields)
         writer = self._coalescer(coalesce)
         if writer is not None:

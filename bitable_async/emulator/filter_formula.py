@@ -1,7 +1,9 @@
 """The list-records ``filter`` formula language (filters.md section 1), for the emulator.
 
-A hand-written tokenizer and recursive-descent parser turn the formula into a
-tree of Python closures; nothing is ``eval``-ed.
+A hand-written tokenizer and recursive-descent parser (this module) turn the
+formula into a tree of Python closures; nothing is ``eval``-ed. What the
+closures do at run time (values, comparison, arithmetic, the functions) lives
+in :mod:`.filter_formula_eval`.
 
 Grammar (lowest precedence first)::
 
@@ -37,51 +39,29 @@ run time (e.g. division by zero, text in arithmetic) is false for that record.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
-from datetime import time as dtime
+from datetime import tzinfo
 from typing import Any
 
-from .filter_values import (
-    DEFAULT_TZ,
-    INVALID_FILTER,
-    Clock,
-    FilterError,
-    aliases,
-    day_of,
-    display_text,
-    fold,
-    is_empty,
-    items,
-    kind_of,
-    to_number,
+from .filter_formula_eval import (
+    FUNCTIONS,
+    Cell,
+    Env,
+    EvalError,
+    Node,
+    arith,
+    as_number,
+    compare,
+    truth,
 )
+from .filter_values import DEFAULT_TZ, INVALID_FILTER, Clock, FilterError, fold
 
 __all__ = ["compile_formula"]
-
-Record = Mapping[str, Any]
-Node = Callable[[Record], Any]
 
 _OPS = ("&&", "||", "==", "!=", "<>", ">=", "<=", ">", "<", "=", "+", "-", "*", "/", "&")
 _CMP = frozenset({"=", "==", "!=", "<>", ">", ">=", "<", "<="})
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
-
-
-class _EvalError(Exception):
-    """A run-time failure: the record does not match."""
-
-
-@dataclass(frozen=True)
-class _Date:
-    day: int
-    ms: float
-
-
-@dataclass(frozen=True)
-class _Cell:
-    value: Any
-    ftype: int
 
 
 @dataclass(frozen=True)
@@ -206,22 +186,8 @@ def _name(src: str, i: int, out: list[_Tok]) -> int:
 # ---------------------------------------------------------------------- parser
 
 
-class _Env:
-    def __init__(self, field_types: Mapping[str, int], now_ms: float, tz: tzinfo) -> None:
-        self.field_types = field_types
-        self.tz = tz
-        self.now = _Date(day_of(now_ms, tz), now_ms)
-        self.today = self.date(self.now.day)
-
-    def date(self, day: int) -> _Date:
-        if not 1 <= day <= date.max.toordinal():
-            raise _EvalError("date out of range")
-        midnight = datetime.combine(date.fromordinal(day), dtime(), self.tz)
-        return _Date(day, midnight.timestamp() * 1000.0)
-
-
 class _Parser:
-    def __init__(self, toks: list[_Tok], env: _Env) -> None:
+    def __init__(self, toks: list[_Tok], env: Env) -> None:
         self.toks, self.i, self.env = toks, 0, env
 
     def peek(self) -> _Tok:
@@ -252,18 +218,19 @@ class _Parser:
         return node
 
     def expr(self) -> Node:
-        parts = [self.conj()]
-        while self.at_op("||"):
-            self.take()
-            parts.append(self.conj())
-        return parts[0] if len(parts) == 1 else _logic(self.env, any, parts)
+        return self.chain("||", self.conj, any)
 
     def conj(self) -> Node:
-        parts = [self.cmp()]
-        while self.at_op("&&"):
+        return self.chain("&&", self.cmp, all)
+
+    def chain(self, op: str, operand: Callable[[], Node],
+              combine: Callable[[Iterable[bool]], bool]) -> Node:
+        """``operand ( op operand )*``, the operands' truths joined by ``combine``."""
+        parts = [operand()]
+        while self.at_op(op):
             self.take()
-            parts.append(self.cmp())
-        return parts[0] if len(parts) == 1 else _logic(self.env, all, parts)
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else _logic(self.env, combine, parts)
 
     def cmp(self) -> Node:
         left = self.binary(0)
@@ -293,7 +260,7 @@ class _Parser:
             self.take()
             inner = self.unary()
             env = self.env
-            return lambda rec: -_num(env, inner(rec))
+            return lambda rec: -as_number(env, inner(rec))
         if self.at_op("+"):
             self.take()
             return self.unary()
@@ -345,10 +312,10 @@ class _Parser:
                     return lambda rec: flag
                 raise _bad(f"unknown name {tok.value!r} (field references are "
                            "CurrentValue.[name])", tok.pos)
-            if upper not in _FUNCTIONS:
+            if upper not in FUNCTIONS:
                 raise _bad(f"unknown function {tok.value}()", tok.pos)
             args = self.args()
-            low, high = _FUNCTIONS[upper][:2]
+            low, high = FUNCTIONS[upper][:2]
             if not low <= len(args) <= high:
                 expected = str(low) if low == high else f"{low}..{'n' if high > 99 else high}"
                 raise _bad(f"{upper}() takes {expected} arguments, got {len(args)}", tok.pos)
@@ -360,256 +327,23 @@ class _Parser:
         if name not in self.env.field_types:
             raise _bad(f"unknown field {name!r}", tok.pos)
         ftype = self.env.field_types[name]
-        return lambda rec: _Cell(rec.get(name), ftype)
+        return lambda rec: Cell(rec.get(name), ftype)
 
 
 def _show(tok: _Tok) -> str:
     return "end of formula" if tok.kind == "end" else repr(str(tok.value))
 
 
-def _logic(env: _Env, combine: Callable[[Any], bool], parts: list[Node]) -> Node:
+def _logic(env: Env, combine: Callable[[Iterable[bool]], bool], parts: list[Node]) -> Node:
     return lambda rec: combine(truth(env, p(rec)) for p in parts)
 
 
-# ------------------------------------------------------------------- semantics
+def _arith_node(env: Env, op: str, left: Node, right: Node) -> Node:
+    return lambda rec: arith(env, op, left(rec), right(rec))
 
 
-def scalar(env: _Env, value: Any) -> Any:
-    """Reduce a cell to None, bool, float, str or _Date."""
-    if not isinstance(value, _Cell):
-        return value
-    kind = kind_of(value.ftype, value.value)
-    if kind == "checkbox":
-        return value.value is True
-    if is_empty(value.value, value.ftype):
-        return None
-    if kind in ("number", "date"):
-        num = to_number(value.value)
-        if num is None:
-            return display_text(value.value)
-        return _Date(day_of(num, env.tz), num) if kind == "date" else num
-    return display_text(value.value)
-
-
-def truth(env: _Env, value: Any) -> bool:
-    """The truth value of a formula result."""
-    value = scalar(env, value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        return value != 0
-    if isinstance(value, str):
-        return fold(value) == "true" or bool(to_number(value))
-    return isinstance(value, _Date)
-
-
-def _num(env: _Env, value: Any) -> float:
-    value = scalar(env, value)
-    if value is None:
-        return 0.0
-    if isinstance(value, _Date):
-        raise _EvalError("a date is not a number")
-    got = to_number(value)
-    if got is None:
-        raise _EvalError(f"{value!r} is not a number")
-    return got
-
-
-def _text(env: _Env, value: Any) -> str:
-    value = scalar(env, value)
-    if isinstance(value, _Date):
-        return date.fromordinal(value.day).isoformat()
-    return display_text(value)
-
-
-def _as_date(env: _Env, value: Any) -> _Date:
-    value = scalar(env, value)
-    if isinstance(value, _Date):
-        return value
-    if isinstance(value, str):
-        return _parse_date(env, value)
-    if isinstance(value, float):
-        return _Date(day_of(value, env.tz), value)
-    raise _EvalError(f"{value!r} is not a date")
-
-
-def _parse_date(env: _Env, text: str) -> _Date:
-    head = text.strip().split(" ")[0].replace("/", "-")
-    parts = head.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise _EvalError(f"{text!r} is not a yyyy-MM-dd date")
-    return _make_date(env, int(parts[0]), int(parts[1]), int(parts[2]))
-
-
-def _make_date(env: _Env, year: float, month: float, day: float) -> _Date:
-    months = int(year) * 12 + int(month) - 1
-    if not 1 <= months // 12 <= 9999:
-        raise _EvalError("year out of range")
-    first = date(months // 12, months % 12 + 1, 1).toordinal()
-    return env.date(first + int(day) - 1)
-
-
-def _cmp3(env: _Env, x: Any, y: Any) -> int | None:
-    if isinstance(x, _Date) or isinstance(y, _Date):
-        if isinstance(x, float) or isinstance(y, float):
-            a = x.ms if isinstance(x, _Date) else x
-            b = y.ms if isinstance(y, _Date) else y
-        else:
-            try:
-                a, b = _as_date(env, x).day, _as_date(env, y).day
-            except _EvalError:
-                return None
-        return (a > b) - (a < b)
-    if isinstance(x, bool) and isinstance(y, str):
-        x = display_text(x)
-    if isinstance(y, bool) and isinstance(x, str):
-        y = display_text(y)
-    nx, ny = to_number(x), to_number(y)
-    if nx is not None and ny is not None and not (isinstance(x, str) and isinstance(y, str)):
-        return (nx > ny) - (nx < ny)
-    if isinstance(x, str) and isinstance(y, str):
-        if nx is not None and ny is not None:
-            return (nx > ny) - (nx < ny)
-        fx, fy = fold(x), fold(y)
-        return (fx > fy) - (fx < fy)
-    sx, sy = fold(display_text(x)), fold(display_text(y))
-    return (sx > sy) - (sx < sy)
-
-
-def _equals(env: _Env, a: Any, b: Any) -> bool:
-    if isinstance(b, _Cell) and not isinstance(a, _Cell):
-        a, b = b, a
-    if isinstance(a, _Cell) and not isinstance(b, _Cell):
-        if b is None or b == "":
-            return is_empty(a.value, a.ftype)
-        if isinstance(b, str):
-            target = fold(b)
-            if kind_of(a.ftype, a.value) == "items":
-                if any(target in al for al in items(a.value)):
-                    return True
-            elif isinstance(a.value, dict) and target in aliases(a.value):
-                return True
-    x, y = scalar(env, a), scalar(env, b)
-    if x is None or y is None:
-        return x in (None, "") and y in (None, "")
-    return _cmp3(env, x, y) == 0
-
-
-def compare(env: _Env, a: Any, b: Any, op: str) -> bool:
-    """Evaluate ``a op b`` for one of the comparison operators."""
-    if op in ("=", "=="):
-        return _equals(env, a, b)
-    if op in ("!=", "<>"):
-        return not _equals(env, a, b)
-    x, y = scalar(env, a), scalar(env, b)
-    if x is None or y is None:
-        return False
-    c = _cmp3(env, x, y)
-    if c is None:
-        return False
-    return {">": c > 0, ">=": c >= 0, "<": c < 0, "<=": c <= 0}[op]
-
-
-def _arith_node(env: _Env, op: str, left: Node, right: Node) -> Node:
-    return lambda rec: _arith(env, op, left(rec), right(rec))
-
-
-def _arith(env: _Env, op: str, a: Any, b: Any) -> Any:
-    if op == "&":
-        return _text(env, a) + _text(env, b)
-    x, y = scalar(env, a), scalar(env, b)
-    if isinstance(x, _Date) and isinstance(y, _Date) and op == "-":
-        return float(x.day - y.day)
-    if isinstance(x, _Date) and op in "+-":
-        step = int(_num(env, y))
-        return env.date(x.day + step if op == "+" else x.day - step)
-    if isinstance(y, _Date) and op == "+":
-        return env.date(y.day + int(_num(env, x)))
-    nx, ny = _num(env, x), _num(env, y)
-    if op == "+":
-        return nx + ny
-    if op == "-":
-        return nx - ny
-    if op == "*":
-        return nx * ny
-    if ny == 0:
-        raise _EvalError("division by zero")
-    return nx / ny
-
-
-def _haystack(env: _Env, value: Any) -> list[str]:
-    out = [fold(_text(env, value))]
-    if isinstance(value, _Cell):
-        out.extend(alias for item in items(value.value) for alias in item)
-    return out
-
-
-# ------------------------------------------------------------------- functions
-
-Impl = Callable[[_Env, list[Node], Record], Any]
-
-
-def _f_contain(env: _Env, args: list[Node], rec: Record) -> bool:
-    hay = _haystack(env, args[0](rec))
-    return any(fold(_text(env, a(rec))) in h for a in args[1:] for h in hay)
-
-
-def _f_find(env: _Env, args: list[Node], rec: Record) -> float:
-    needle, text = fold(_text(env, args[0](rec))), fold(_text(env, args[1](rec)))
-    start = int(_num(env, args[2](rec))) - 1 if len(args) > 2 else 0
-    return float(text.find(needle, max(start, 0)) + 1)
-
-
-def _f_weekday(env: _Env, args: list[Node], rec: Record) -> float:
-    day = date.fromordinal(_as_date(env, args[0](rec)).day)
-    kind = int(_num(env, args[1](rec))) if len(args) > 1 else 1
-    if kind == 1:
-        return float(day.isoweekday() % 7 + 1)
-    if kind == 2:
-        return float(day.isoweekday())
-    if kind == 3:
-        return float(day.weekday())
-    raise _EvalError("WEEKDAY type must be 1, 2 or 3")
-
-
-def _f_if(env: _Env, args: list[Node], rec: Record) -> Any:
-    if truth(env, args[0](rec)):
-        return args[1](rec)
-    return args[2](rec) if len(args) > 2 else False
-
-
-def _part(attr: str) -> Impl:
-    def impl(env: _Env, args: list[Node], rec: Record) -> float:
-        return float(getattr(date.fromordinal(_as_date(env, args[0](rec)).day), attr))
-    return impl
-
-
-_MANY = 1 << 30
-_FUNCTIONS: dict[str, tuple[int, int, Impl]] = {
-    "AND": (1, _MANY, lambda env, a, r: all(truth(env, x(r)) for x in a)),
-    "OR": (1, _MANY, lambda env, a, r: any(truth(env, x(r)) for x in a)),
-    "NOT": (1, 1, lambda env, a, r: not truth(env, a[0](r))),
-    "IF": (2, 3, _f_if),
-    "ISBLANK": (1, 1, lambda env, a, r: scalar(env, a[0](r)) in (None, "")),
-    "TODAY": (0, 0, lambda env, a, r: env.today),
-    "NOW": (0, 0, lambda env, a, r: env.now),
-    "DATE": (3, 3, lambda env, a, r: _make_date(env, *(_num(env, x(r)) for x in a))),
-    "TODATE": (1, 1, lambda env, a, r: _as_date(env, a[0](r))),
-    "YEAR": (1, 1, _part("year")),
-    "MONTH": (1, 1, _part("month")),
-    "DAY": (1, 1, _part("day")),
-    "WEEKDAY": (1, 2, _f_weekday),
-    "CONTAIN": (2, _MANY, _f_contain),
-    "CONTAINS": (2, _MANY, _f_contain),
-    "FIND": (2, 3, _f_find),
-    "LEN": (1, 1, lambda env, a, r: float(len(_text(env, a[0](r))))),
-    "TRUE": (0, 0, lambda env, a, r: True),
-    "FALSE": (0, 0, lambda env, a, r: False),
-}
-
-
-def _call(env: _Env, name: str, args: list[Node]) -> Node:
-    impl = _FUNCTIONS[name][2]
+def _call(env: Env, name: str, args: list[Node]) -> Node:
+    impl = FUNCTIONS[name][2]
     return lambda rec: impl(env, args, rec)
 
 
@@ -649,13 +383,13 @@ def compile_formula(
         raise _bad("the filter must be a string")
     if expr is None or not expr.strip():
         return lambda rec: True
-    env = _Env(field_types, (now or time.time)() * 1000.0, tz or DEFAULT_TZ)
+    env = Env(field_types, (now or time.time)() * 1000.0, tz or DEFAULT_TZ)
     node = _Parser(_tokenize(expr), env).parse()
 
     def predicate(rec: Mapping[str, Any]) -> bool:
         try:
             return truth(env, node(rec))
-        except (_EvalError, OverflowError, ValueError):
+        except (EvalError, OverflowError, ValueError):
             return False
 
     return predicate

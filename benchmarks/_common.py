@@ -33,8 +33,10 @@ class Figure:
         unit: unit of the values.
         values: one value per run, in run order.
         target: the target as text (e.g. ">= 0.95"), or None.
-        check: predicate on the median deciding whether the target is met.
+        check: predicate deciding whether the target is met (on the median).
         digits: decimals to print (None = chosen from the magnitude).
+        every: apply ``check`` to every run's value instead of the median
+            (for counts that must hold in every run, e.g. 0 conflicts).
     """
 
     name: str
@@ -43,6 +45,7 @@ class Figure:
     target: str | None = None
     check: Callable[[float], bool] | None = None
     digits: int | None = None
+    every: bool = False
 
     @property
     def min(self) -> float:
@@ -61,9 +64,11 @@ class Figure:
 
     @property
     def met(self) -> bool | None:
-        """Whether the median meets the target (None without a target)."""
+        """Whether the median (or every value) meets the target (None without a target)."""
         if self.check is None or not self.values:
             return None
+        if self.every:
+            return all(self.check(v) for v in self.values)
         return bool(self.check(self.median))
 
     def fmt(self, value: float) -> str:

@@ -17,7 +17,7 @@ def _row(f: Figure) -> tuple[str, str, str, str, str, str, str]:
         f.fmt(f.median),
         f.fmt(f.max),
         f.unit,
-        f.target or "",
+        (f.target or "") + (" (every run)" if f.target and f.every else ""),
         f.verdict(),
     )
 
@@ -88,7 +88,7 @@ def markdown(
         f"* Every figure is min / median / max over {runs} runs (more where a section "
         "says so). Every comparison is a ratio computed per run from A and B measured "
         "one after the other in that run (A B A B ...), then summarised; verdicts "
-        "use the median.",
+        "use the median, except targets marked 'every run'.",
         "* The emulator (`python -m bitable_async.emulator`) runs in a separate "
         "process on 127.0.0.1, started by the harness for each workload with the "
         "knobs given in its section.",
@@ -103,7 +103,8 @@ def markdown(
             if f.target:
                 verdict = f"**{f.verdict()}**" if f.met is False else f.verdict()
                 out.append(
-                    f"| {s.number} | {f.name} | {f.target} {f.unit} | "
+                    f"| {s.number} | {f.name} | {f.target} {f.unit}"
+                    f"{' (every run)' if f.every else ''} | "
                     f"{f.fmt(f.median)} ({f.fmt(f.min)} - {f.fmt(f.max)}) | {verdict} |"
                 )
     for s in sorted(sections, key=lambda s: s.number):

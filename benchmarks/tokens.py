@@ -276,14 +276,14 @@ def run(opts: Options) -> Section:
     one = lambda m: m == 1  # noqa: E731
     figs = [
         Figure(f"1 process x {n_one}: token fetches at the server", "fetches",
-               res["one_server"], "== 1", one),
+               res["one_server"], "== 1", one, every=True),
         Figure(f"1 process x {n_one}: wall time of the burst", "ms",
                [s * 1000 for s in res["one_s"]]),
     ]
     if use_redis:
         figs += [
             Figure(f"{procs} processes x {each} (Redis): token fetches at the server",
-                   "fetches", res["fleet_server"], "== 1", one),
+                   "fetches", res["fleet_server"], "== 1", one, every=True),
             Figure(f"{procs} processes x {each} (Redis): fetches reported by the clients",
                    "fetches", res["fleet_client"]),
             Figure(f"{procs} processes x {each} (Redis): wall time of the slowest process",

@@ -39,12 +39,12 @@ from typing import Any
 from .errors import ConfigurationError, FieldValueError
 from .writer import OpKind
 from .writing.bulk_types import (
+    AnyRow,
     BulkAbortedError,
     BulkFailure,
     BulkProgress,
     BulkSummary,
     ProgressCallback,
-    Row,
     RowEncoder,
 )
 from .writing.keys import normalize_key
@@ -62,6 +62,7 @@ from .writing.pipeline import (
 from .writing.types import RecordResult
 
 __all__ = [
+    "AnyRow",
     "BulkAbortedError",
     "BulkFailure",
     "BulkProgress",
@@ -78,7 +79,7 @@ __all__ = [
 
 async def bulk_insert(
     target: BulkTarget,
-    rows: Iterable[Row] | AsyncIterable[Row],
+    rows: Iterable[AnyRow] | AsyncIterable[AnyRow],
     *,
     encoder: RowEncoder | None = None,
     chunk_size: int | None = None,
@@ -154,7 +155,7 @@ async def bulk_insert(
 
 async def bulk_update(
     target: BulkTarget,
-    rows: Iterable[tuple[str, Row]] | AsyncIterable[tuple[str, Row]],
+    rows: Iterable[tuple[str, AnyRow]] | AsyncIterable[tuple[str, AnyRow]],
     *,
     encoder: RowEncoder | None = None,
     chunk_size: int | None = None,
@@ -238,7 +239,7 @@ async def bulk_update(
 
 async def bulk_upsert(
     target: BulkTarget,
-    rows: Iterable[Row] | AsyncIterable[Row],
+    rows: Iterable[AnyRow] | AsyncIterable[AnyRow],
     *,
     key: str | Sequence[str],
     encoder: RowEncoder | None = None,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from ..errors import BitableError
 from .types import WriterError, WriteStats
 
+if TYPE_CHECKING:
+    from ..values.model import RecordModel
+
 __all__ = [
+    "AnyRow",
     "BulkAbortedError",
     "BulkFailure",
     "BulkProgress",
@@ -21,6 +25,9 @@ __all__ = [
 
 Row = Mapping[str, Any]
 """One input row: field name -> value."""
+
+AnyRow = Union[Row, "RecordModel"]
+"""A row for a bulk load: a mapping, or a record model instance (through a TableHandle)."""
 
 ProgressCallback = Callable[["BulkProgress"], Awaitable[None] | None]
 """Called with a :class:`BulkProgress` after each chunk; may be sync or async."""

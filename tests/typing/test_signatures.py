@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 import pytest_asyncio
 
 from bitable_async.batching import BatchError, ChunkFailure, ChunkResult, ChunkSpan
+from bitable_async.bulk import BulkSummary, bulk_insert, bulk_update, bulk_upsert
 from bitable_async.client import BitableClient
 from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator import Emulator, EmulatorConfig, demo_seed
@@ -52,8 +53,10 @@ from bitable_async.resources import (
     ViewsResource,
 )
 from bitable_async.resources.apaas import ApaasRecordsResource
+from bitable_async.values.model import Field, RecordModel
 from bitable_async.values.record_codec import RecordCodec
 from bitable_async.values.types import Attachment
+from bitable_async.writer import TableWriter, WriteOptions
 
 if sys.version_info >= (3, 11):
     from typing import assert_type
@@ -170,6 +173,57 @@ async def test_table_level_signatures(handles: tuple[Emulator, BitableClient]) -
     assert_type(await t.forms.update(view.view_id, name="F"), Form)
     assert_type(t.forms.list_fields(view.view_id), PageIterator[FormField])
     assert_type(await t.views.update(view.view_id, view_name="V2"), View)
+
+
+class Task(RecordModel):
+    name: Annotated[str | None, Field("Name")] = None
+    count: Annotated[int | None, Field("Count")] = None
+
+
+@pytest.mark.asyncio
+async def test_identity_models_coalescing_and_bulk_signatures(
+    handles: tuple[Emulator, BitableClient],
+) -> None:
+    emu, client = handles
+    t = assert_type(
+        client.table(emu.app_token, emu.table_id, tenant_key=None, user_access_token=None),
+        TableHandle,
+    )
+    app = assert_type(client.app(emu.app_token, tenant_key=None), AppHandle)
+    assert_type(app.table(emu.table_id), TableHandle)
+    assert_type(t.tenant_key, str | None)
+    assert_type(t.user_access_token, str | None)
+    assert_type(t.write_options, WriteOptions)
+
+    # Coalesced by default, single-record endpoints on request; models accepted.
+    rec = assert_type(await t.records.create({"Name": "m"}, coalesce=True), Record)
+    assert_type(await t.records.create(Task(name="n"), coalesce=False), Record)
+    rid = rec.record_id or ""
+    assert_type(await t.records.update(rid, Task(count=2)), Record)
+    assert_type(await t.records.batch_create([Task(name="o"), {"Name": "p"}]), list[Record])
+
+    # model= turns every read into the user's model type.
+    assert_type(t.records.list(model=Task), PageIterator[Task])
+    assert_type(t.records.search(model=Task), PageIterator[Task])
+    task = assert_type(await t.records.get(rid, model=Task), Task)
+    assert task.count == 2
+    assert_type(await t.records.list(model=Task).collect(), list[Task])
+    assert_type(await t.records.delete(rid, coalesce=True), DeletedRecord)
+
+    # Bulk: a TableHandle (typed rows, its identity) or a TableWriter (wire rows).
+    w = assert_type(t.writer, TableWriter)
+    assert_type(await bulk_insert(t, [{"Name": "q"}, Task(name="r")]), BulkSummary)
+    assert_type(await bulk_insert(w, [{"Name": "s"}]), BulkSummary)
+    assert_type(await bulk_update(t, [(rid, {"Name": "t"})]), BulkSummary)
+    assert_type(await bulk_upsert(t, [{"Name": "u"}], key="Name"), BulkSummary)
+
+
+async def _rejected_by_mypy_only(client: BitableClient) -> None:  # never run
+    # ``warn_unused_ignores`` (strict) makes each ignore below an assertion:
+    # if mypy stopped rejecting the call, the unused ignore would fail the build.
+    await bulk_insert(client, [])  # type: ignore[arg-type]
+    await bulk_insert("tblXXXX", [])  # type: ignore[arg-type]
+    client.table("app", "tbl", "tenant")  # type: ignore[call-arg]
 
 
 def test_error_and_event_signatures() -> None:

@@ -53,6 +53,13 @@ class TokenStore:
     def credential(self, app_id: Any, app_secret: Any) -> AppCredential:
         """Check an app ID and secret.
 
+        Args:
+            app_id: the ``app_id`` as sent (any JSON value).
+            app_secret: the ``app_secret`` as sent (compared in constant time).
+
+        Returns:
+            the app's credential.
+
         Raises:
             ApiError: 10003 for an unknown app ID, 10014 for a wrong secret.
         """
@@ -112,7 +119,20 @@ class TokenStore:
         return self.lookup(header[7:].strip(), kinds, E.TOKEN_INVALID)
 
     def lookup(self, value: str, kinds: tuple[str, ...], code: int) -> IssuedToken:
-        """Return a live token of one of ``kinds`` or raise ``ApiError(code)``."""
+        """Return a live token of one of ``kinds``.
+
+        Args:
+            value: the token string.
+            kinds: accepted kinds (``"tenant"``, ``"app"``, ...).
+            code: the error code to answer with otherwise.
+
+        Returns:
+            the issued token.
+
+        Raises:
+            ApiError: ``code`` when the token is unknown, revoked, expired or of
+                another kind.
+        """
         tok = self._tokens.get(value)
         if tok is None or tok.revoked or tok.kind not in kinds or tok.expires_at <= self._clock():
             raise ApiError(code)
@@ -147,5 +167,10 @@ class TokenStore:
         return tickets[-1] if tickets else None
 
     def ticket_valid(self, app_id: str, ticket: Any) -> bool:
-        """Return True when ``ticket`` was issued to ``app_id``."""
+        """Return True when ``ticket`` was issued to ``app_id``.
+
+        Args:
+            app_id: the marketplace app.
+            ticket: the ``app_ticket`` as sent (any JSON value).
+        """
         return isinstance(ticket, str) and ticket in self._tickets.get(app_id, [])

@@ -103,7 +103,12 @@ class Env:
 
 
 def scalar(env: Env, value: Any) -> Any:
-    """Reduce a cell to None, bool, float, str or :class:`DateValue`."""
+    """Reduce a cell to None, bool, float, str or :class:`DateValue`.
+
+    Args:
+        env: the formula's environment (time zone).
+        value: a formula value; anything but a :class:`Cell` is returned as is.
+    """
     if not isinstance(value, Cell):
         return value
     kind = kind_of(value.ftype, value.value)
@@ -120,7 +125,12 @@ def scalar(env: Env, value: Any) -> Any:
 
 
 def truth(env: Env, value: Any) -> bool:
-    """The truth value of a formula result."""
+    """The truth value of a formula result.
+
+    Args:
+        env: the formula's environment (time zone).
+        value: the result.
+    """
     value = scalar(env, value)
     if isinstance(value, bool):
         return value
@@ -133,6 +143,10 @@ def truth(env: Env, value: Any) -> bool:
 
 def as_number(env: Env, value: Any) -> float:
     """A formula value as a number (an empty cell is 0).
+
+    Args:
+        env: the formula's environment (time zone).
+        value: the value.
 
     Raises:
         EvalError: for a date or text that is not a number.
@@ -149,7 +163,12 @@ def as_number(env: Env, value: Any) -> float:
 
 
 def as_text(env: Env, value: Any) -> str:
-    """A formula value as text (a date as ``yyyy-MM-dd``)."""
+    """A formula value as text (a date as ``yyyy-MM-dd``).
+
+    Args:
+        env: the formula's environment (time zone).
+        value: the value.
+    """
     value = scalar(env, value)
     if isinstance(value, DateValue):
         return date.fromordinal(value.day).isoformat()
@@ -230,7 +249,18 @@ def _equals(env: Env, a: Any, b: Any) -> bool:
 
 
 def compare(env: Env, a: Any, b: Any, op: str) -> bool:
-    """Evaluate ``a op b`` for one of the comparison operators."""
+    """Evaluate ``a op b`` for one of the comparison operators.
+
+    Args:
+        env: the formula's environment (time zone).
+        a: left operand.
+        b: right operand.
+        op: ``= == != <> > >= < <=``.
+
+    Returns:
+        the comparison; False when either side is empty (except for equality)
+        or the two cannot be compared.
+    """
     if op in ("=", "=="):
         return _equals(env, a, b)
     if op in ("!=", "<>"):
@@ -246,6 +276,12 @@ def compare(env: Env, a: Any, b: Any, op: str) -> bool:
 
 def arith(env: Env, op: str, a: Any, b: Any) -> Any:
     """Evaluate ``a op b`` for ``&`` (concatenation) or ``+ - * /`` (numbers, date shifts).
+
+    Args:
+        env: the formula's environment (time zone).
+        op: the operator.
+        a: left operand.
+        b: right operand.
 
     Raises:
         EvalError: for a non-numeric operand or a division by zero.

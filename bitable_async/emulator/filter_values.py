@@ -133,7 +133,12 @@ def items(value: Any) -> list[list[str]]:
 
 
 def is_empty(value: Any, ftype: int) -> bool:
-    """True for ``None``, ``""``, ``[]``, ``{}`` (and an unchecked checkbox)."""
+    """True for ``None``, ``""``, ``[]``, ``{}`` (and an unchecked checkbox).
+
+    Args:
+        value: the stored cell.
+        ftype: the field's type ID.
+    """
     if ftype == CHECKBOX:
         return value is not True
     if value is None:
@@ -166,6 +171,10 @@ def kind_of(ftype: int, value: Any) -> str:
     """Return how a cell compares: number, date, checkbox, items or text.
 
     Formula, lookup and unknown types are classified by the stored value.
+
+    Args:
+        ftype: the field's type ID.
+        value: the stored cell (``None`` asks about the type alone).
     """
     if ftype == NUMBER:
         return "number"
@@ -187,7 +196,12 @@ def kind_of(ftype: int, value: Any) -> str:
 
 
 def day_of(ms: float, tz: tzinfo) -> int:
-    """Return the proleptic ordinal of the calendar day of epoch-ms ``ms`` in ``tz``."""
+    """Return the proleptic ordinal of the calendar day of a moment.
+
+    Args:
+        ms: the moment, in epoch milliseconds.
+        tz: the time zone whose calendar counts.
+    """
     return datetime.fromtimestamp(ms / 1000.0, tz).date().toordinal()
 
 
@@ -202,6 +216,10 @@ def relative_range(word: str, today: int) -> tuple[int, int] | None:
     Weeks start on Monday. ``TheLastWeek``/``TheLastMonth`` are the 7/30 days
     ending today (inclusive); ``TheNextWeek``/``TheNextMonth`` the 7/30 days
     starting today.
+
+    Args:
+        word: e.g. ``"Today"``, ``"CurrentWeek"``, ``"TheNextMonth"`` (exact case).
+        today: day ordinal of today.
     """
     day = date.fromordinal(today)
     monday = today - day.weekday()

@@ -32,11 +32,24 @@ class TableGates:
         self.holds: dict[str, WriteHold] = {}
 
     def busy(self, app_token: str, table_id: str) -> bool:
-        """Return True while a write on that table is in progress."""
+        """Return True while a write on that table is in progress.
+
+        Args:
+            app_token: the base.
+            table_id: the table.
+        """
         return (app_token, table_id) in self._busy
 
     def try_enter(self, app_token: str, table_id: str) -> bool:
-        """Mark the table busy; return False if it already was."""
+        """Mark the table busy.
+
+        Args:
+            app_token: the base.
+            table_id: the table.
+
+        Returns:
+            False when it already was busy (nothing changes then).
+        """
         key = (app_token, table_id)
         if key in self._busy:
             return False
@@ -44,7 +57,12 @@ class TableGates:
         return True
 
     def leave(self, app_token: str, table_id: str) -> None:
-        """Mark the table idle."""
+        """Mark the table idle.
+
+        Args:
+            app_token: the base.
+            table_id: the table.
+        """
         self._busy.discard((app_token, table_id))
 
     async def wait_hold(self, table_id: str) -> None:

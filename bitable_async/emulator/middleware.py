@@ -21,7 +21,13 @@ LOGID = "X-Tt-Logid"
 
 def json_response(payload: Any, status: int = 200,
                   headers: dict[str, str] | None = None) -> web.Response:
-    """Return a JSON response encoded with msgspec."""
+    """Return a JSON response encoded with msgspec.
+
+    Args:
+        payload: the JSON value.
+        status: HTTP status.
+        headers: extra response headers.
+    """
     return web.Response(body=msgspec.json.encode(payload), status=status,
                         content_type="application/json", charset="utf-8", headers=headers)
 
@@ -121,7 +127,15 @@ async def _bitable(rt: Runtime, request: web.Request, handler: Handler,
 
 @web.middleware
 async def pipeline(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The emulator's single middleware (see module docstring)."""
+    """The emulator's single middleware (see module docstring).
+
+    Args:
+        request: the request.
+        handler: the route handler.
+
+    Returns:
+        the handler's response, or the error / fault answer in its place.
+    """
     rt = runtime(request)
     logid = new_logid()
     route = request.match_info.route

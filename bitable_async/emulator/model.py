@@ -241,6 +241,13 @@ class EmulatorState:
     def table(self, app_token: str, table_id: str) -> TableState:
         """Return a table of a base.
 
+        Args:
+            app_token: the base.
+            table_id: the table.
+
+        Returns:
+            the table.
+
         Raises:
             ApiError: 1254040 / 1254041 when the base / table does not exist.
         """

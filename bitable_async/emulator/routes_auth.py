@@ -128,7 +128,12 @@ async def admin_ticket(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str) -> None:
-    """Register token and admin routes."""
+    """Register token and admin routes.
+
+    Args:
+        router: the application's router.
+        prefix: path prefix of the open API (``/open-apis``).
+    """
     a = prefix + "/auth/v3"
     router.add_post(a + "/tenant_access_token/internal", tenant_internal)
     router.add_post(a + "/app_access_token/internal", app_internal)

@@ -160,7 +160,12 @@ async def field_delete(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str) -> None:
-    """Register the field routes."""
+    """Register the field routes.
+
+    Args:
+        router: the application's router.
+        prefix: path prefix of the open API (``/open-apis``).
+    """
     f = prefix + "/bitable/v1/apps/{app_token}/tables/{table_id}/fields"
     router.add_get(f, field_list, name="app_table_field.list")
     router.add_post(f, field_create, name="app_table_field.create")

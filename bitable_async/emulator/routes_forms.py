@@ -105,7 +105,12 @@ async def form_field_update(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str) -> None:
-    """Register the form routes."""
+    """Register the form routes.
+
+    Args:
+        router: the application's router.
+        prefix: path prefix of the open API (``/open-apis``).
+    """
     f = prefix + "/bitable/v1/apps/{app_token}/tables/{table_id}/forms/{form_id}"
     router.add_get(f, form_get, name="app_table_form.get")
     router.add_patch(f, form_update, name="app_table_form.update")

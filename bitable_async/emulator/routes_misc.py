@@ -194,7 +194,12 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str) -> None:
-    """Register aPaaS and Drive media routes."""
+    """Register aPaaS and Drive media routes.
+
+    Args:
+        router: the application's router.
+        prefix: path prefix of the open API (``/open-apis``).
+    """
     ap = prefix + "/apaas/v1/applications/{namespace}/objects/{object_api_name}/records"
     router.add_post(ap + "/batch_query", batch_query,
                     name="apaas.application_object_record.batch_query")

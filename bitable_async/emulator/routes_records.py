@@ -333,7 +333,12 @@ async def batch_get(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str) -> None:
-    """Register the record routes (names match ``endpoints.ENDPOINTS``)."""
+    """Register the record routes (names match ``endpoints.ENDPOINTS``).
+
+    Args:
+        router: the application's router.
+        prefix: path prefix of the open API (``/open-apis``).
+    """
     t = prefix + "/bitable/v1/apps/{app_token}/tables/{table_id}/records"
     router.add_post(t + "/search", search, name="app_table_record.search")
     router.add_post(t + "/batch_get", batch_get, name="app_table_record.batch_get")

@@ -222,7 +222,12 @@ async def member_batch_delete(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str) -> None:
-    """Register role and member routes."""
+    """Register role and member routes.
+
+    Args:
+        router: the application's router.
+        prefix: path prefix of the open API (``/open-apis``).
+    """
     r = prefix + "/bitable/v1/apps/{app_token}/roles"
     m = r + "/{role_id}/members"
     router.add_get(r, role_list, name="app_role.list")

@@ -287,7 +287,12 @@ async def view_delete(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str) -> None:
-    """Register app, table, dashboard and view routes."""
+    """Register app, table, dashboard and view routes.
+
+    Args:
+        router: the application's router.
+        prefix: path prefix of the open API (``/open-apis``).
+    """
     a = prefix + "/bitable/v1/apps/{app_token}"
     t = a + "/tables/{table_id}"
     router.add_get(a, app_get, name="app.get")

@@ -69,7 +69,14 @@ class Runtime:
 
     def read_context(self, request: web.Request, base: BaseApp, mode: Mode,
                      **kwargs: Any) -> ReadContext:
-        """Return the context for rendering records of ``base``."""
+        """Return the context for rendering records of ``base``.
+
+        Args:
+            request: the request (its host becomes the base URL of links).
+            base: the base.
+            mode: which endpoint renders (``"list"``, ``"search"``, ``"get"`` ...).
+            **kwargs: further ``ReadContext`` fields (``text_as_array`` ...).
+        """
         return ReadContext(mode=mode, base=base, base_url=base_url(request),
                            users=self.config.users,
                            numbers_as_strings=self.config.numbers_as_strings_on_list, **kwargs)
@@ -145,7 +152,12 @@ async def body_json(request: web.Request, *, required: bool = True) -> dict[str,
 
 
 def query_bool(request: web.Request, name: str) -> bool:
-    """Return a boolean query parameter (``true`` / ``1``)."""
+    """Return a boolean query parameter (``true`` / ``1``).
+
+    Args:
+        request: the request.
+        name: the parameter (absent = False).
+    """
     return request.query.get(name, "").lower() in ("true", "1")
 
 

@@ -117,7 +117,14 @@ class Emulator:
         return self.runtime.stats.snapshot(self.state)
 
     def reset(self, *, stats: bool = True, data: bool = False, rate_limits: bool = True) -> None:
-        """Reset counters, rate-limit windows and optionally all data (see ``control.reset``)."""
+        """Reset counters, rate-limit windows and optionally all data (see ``control.reset``).
+
+        Args:
+            stats: zero every counter.
+            data: drop all stored state (bases, files, aPaaS records, idempotency
+                keys) and re-apply the seeds.
+            rate_limits: forget the rate-limit windows.
+        """
         control.reset(self.runtime, stats=stats, data=data, rate_limits=rate_limits)
 
     def configure(self, **changes: Any) -> None:
@@ -138,11 +145,25 @@ class Emulator:
         control.configure(self.runtime, {"faults": faults or FaultConfig(**knobs)})
 
     def revoke_tokens(self, app_id: str | None = None) -> int:
-        """Revoke every issued token (of one app, or all); returns how many."""
+        """Revoke every issued token (of one app, or all).
+
+        Args:
+            app_id: limit to this app; None = all apps.
+
+        Returns:
+            the number of tokens revoked.
+        """
         return self.runtime.tokens.revoke(app_id)
 
     def app_ticket(self, app_id: str) -> str | None:
-        """Return the newest app_ticket of a marketplace app."""
+        """Return the newest app_ticket of a marketplace app.
+
+        Args:
+            app_id: the app.
+
+        Returns:
+            the ticket, or None when the app has none.
+        """
         return self.runtime.tokens.ticket(app_id)
 
     def hold_writes(self, table_id: str) -> WriteHold:
@@ -159,7 +180,13 @@ class Emulator:
 
     def put_apaas_records(self, namespace: str, object_api_name: str,
                           records: list[dict[str, Any]]) -> None:
-        """Seed aPaaS object records (each needs an ``_id``)."""
+        """Seed aPaaS object records (each needs an ``_id``).
+
+        Args:
+            namespace: the aPaaS application namespace.
+            object_api_name: the object's API name.
+            records: the records, appended to those already stored.
+        """
         self.state.apaas.setdefault((namespace, object_api_name), []).extend(records)
 
 
@@ -185,11 +212,32 @@ class EmulatorThread:
         return self
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        """Run a coroutine on the emulator's loop and return its result."""
+        """Run a coroutine on the emulator's loop and return its result.
+
+        Args:
+            coro: the coroutine.
+            timeout: seconds to wait for the result.
+
+        Returns:
+            the coroutine's result.
+
+        Raises:
+            TimeoutError: when it takes longer than ``timeout``; any exception
+                the coroutine raises is raised here.
+        """
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a plain callable on the emulator's loop (thread-safe access to state)."""
+        """Run a plain callable on the emulator's loop (thread-safe access to state).
+
+        Args:
+            fn: the callable.
+            *args: its positional arguments.
+            **kwargs: its keyword arguments.
+
+        Returns:
+            what ``fn`` returns.
+        """
         async def wrapper() -> Any:
             return fn(*args, **kwargs)
         return self.call(wrapper())

@@ -62,7 +62,12 @@ def format_number(value: int | float) -> str:
 
 
 def auto_number(f: FieldDef, record: RecordState) -> str:
-    """Return the auto-number string of a record for a type-1005 field."""
+    """Return the auto-number string of a record for a type-1005 field.
+
+    Args:
+        f: the auto-number field (its ``auto_serial`` property shapes the text).
+        record: the record (its serial and creation time).
+    """
     serial = (f.property or {}).get("auto_serial", {})
     if serial.get("type") != "custom":
         return str(record.serial)

@@ -49,7 +49,12 @@ class Stats:
         return rows
 
     def request(self, endpoint: str, table_id: str | None) -> None:
-        """Count an arriving request."""
+        """Count an arriving request.
+
+        Args:
+            endpoint: endpoint name.
+            table_id: table concerned, if any.
+        """
         with self._lock:
             for row in self._rows(endpoint, table_id):
                 row.requests += 1
@@ -81,7 +86,14 @@ class Stats:
                 row.rate_limited += code == 1254290
 
     def fault(self, seq: int, endpoint: str, table_id: str | None, kind: str) -> None:
-        """Count an injected fault and log it as ``(seq, endpoint, kind)``."""
+        """Count an injected fault and log it as ``(seq, endpoint, kind)``.
+
+        Args:
+            seq: the request's sequence number.
+            endpoint: endpoint name.
+            table_id: table concerned, if any.
+            kind: what was injected (e.g. ``"5xx_json"``, ``"drop"``).
+        """
         with self._lock:
             self.faults.append((seq, endpoint, kind))
             for row in self._rows(endpoint, table_id):

@@ -245,6 +245,8 @@ def _equals(env: Env, a: Any, b: Any) -> bool:
     x, y = scalar(env, a), scalar(env, b)
     if x is None or y is None:
         return x in (None, "") and y in (None, "")
+    if isinstance(x, str) and isinstance(y, str):
+        return fold(x) == fold(y)  # text equality, even for digits ("00" is not "0")
     return _cmp3(env, x, y) == 0
 
 

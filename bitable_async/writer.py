@@ -141,6 +141,15 @@ class TableWriter:
         return self._lane.stats
 
     @property
+    def in_turn(self) -> bool:
+        """True when called from inside a write of this writer's lane.
+
+        A coalesced write queued from there would wait for the lane's worker,
+        which is the caller itself; such writes must run at once instead.
+        """
+        return self._lane.in_turn
+
+    @property
     def lane_key(self) -> str:
         """The lane's name (``app`` or ``app/table``), also the cross-process lease key."""
         return self._lane.key

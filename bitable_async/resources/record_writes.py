@@ -281,7 +281,10 @@ class RecordWrites(TableResource):
             return None
         if not (writers.config.coalesce if coalesce is None else coalesce):
             return None
-        return writers.writer(self.app_token, self.table_id)
+        writer = writers.writer(self.app_token, self.table_id)
+        # Inside a write of this lane (a nested call): queueing would wait for
+        # ourselves; the seam runs the single-record call at once instead.
+        return None if writer.in_turn else writer
 
     def _options(
         self, user_id_type: str | None, ignore_consistency_check: bool | None

@@ -218,6 +218,11 @@ class WriteLane:
             await self.lease.check()
 
     @property
+    def in_turn(self) -> bool:
+        """True when the calling task is this lane's worker (inside one of its writes)."""
+        return _running_lane.get() is self
+
+    @property
     def pending(self) -> int:
         """Number of queued ops (not counting the unit in flight)."""
         return len(self._ops)

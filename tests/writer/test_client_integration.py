@@ -110,3 +110,18 @@ async def test_exclusive_reads_keep_reads_out_of_a_table_being_written() -> None
             print(f"\nexclusive_reads={exclusive}: {reads} reads, {seen[exclusive]} x 1254607")
     assert seen[True] == 0
     assert seen[False] > 0
+
+
+@pytest.mark.asyncio
+async def test_a_create_issued_inside_a_write_of_the_same_lane_does_not_wait_for_itself() -> None:
+    async with Emulator(seed(1)) as emu, client(emu) as c:
+        h = c.table(APP_TOKEN, table_id(0))
+
+        async def outer() -> str:
+            # Runs in the lane's turn; a coalesced create from here would deadlock.
+            rec = await h.records.create({"Key": "nested"})
+            return rec.record_id or ""
+
+        rid = await asyncio.wait_for(h.writer.run(outer), timeout=30)
+        assert rid.startswith("rec")
+        assert emu.stats()["endpoints"]["app_table_record.create"]["requests"] == 1

@@ -120,8 +120,8 @@ class RawResponse:
     """
 
     status: int
-    body: bytes
-    headers: Mapping[str, str]
+    body: bytes = field(repr=False)  # token endpoint bodies carry tokens
+    headers: Mapping[str, str] = field(repr=False)
     log_id: str | None
     retry_after: float | None
     elapsed: float

@@ -126,6 +126,9 @@ class RetryConfig:
             errors.md documents 0.5-1 s between calls for these.
         deadline: optional overall budget in seconds for one request and all
             its retries; no retry starts a sleep that would end past it.
+        max_reset_wait: the longest wait honoured from an
+            ``x-ogw-ratelimit-reset`` header; a larger value is clamped to it,
+            so a bogus header cannot park a request for hours.
     """
 
     enabled: bool = True
@@ -135,6 +138,7 @@ class RetryConfig:
     jitter: bool = True
     busy_min_delay: float = 0.5
     deadline: float | None = None
+    max_reset_wait: float = 60.0
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

@@ -40,6 +40,7 @@ __all__ = [
     "ResponseDecodeError",
     "ServerError",
     "ServiceBusyError",
+    "ServiceTimeoutError",
     "TransportError",
     "WriteConflictError",
     "error_for_code",
@@ -290,7 +291,7 @@ class InternalServerError(APIError):
         return True
 
 
-class _TimeoutCodeError(InternalServerError):
+class ServiceTimeoutError(InternalServerError):
     """1255040: the server timed out; a write may or may not have been applied."""
 
 
@@ -404,7 +405,7 @@ def _rows() -> dict[int, CodeInfo]:
         1255003: CodeInfo(InternalServerError, "MarshalError", 1),
         1255004: CodeInfo(InternalServerError, "UmMarshalError", 1),
         1255005: CodeInfo(InternalServerError, "ConvError", 1),
-        1255040: CodeInfo(_TimeoutCodeError, "RequestTimeout", None),
+        1255040: CodeInfo(ServiceTimeoutError, "RequestTimeout", None),
         # auth: the transport drops the token and replays once
         99991663: CodeInfo(AuthError, "TenantAccessTokenInvalid"),
         99991664: CodeInfo(AuthError, "AppAccessTokenInvalid"),

@@ -67,6 +67,15 @@ class EventHeader(msgspec.Struct, kw_only=True):
     app_id: str | None = None
     tenant_key: str | None = None
 
+    def __repr__(self) -> str:
+        # The Verification Token is a secret shared with the platform.
+        token = "<redacted>" if self.token else None
+        return (
+            f"EventHeader(event_id={self.event_id!r}, event_type={self.event_type!r}, "
+            f"create_time={self.create_time!r}, token={token!r}, app_id={self.app_id!r}, "
+            f"tenant_key={self.tenant_key!r})"
+        )
+
 
 class UserIds(msgspec.Struct, kw_only=True):
     """The ids of one user (operator or subscriber)."""

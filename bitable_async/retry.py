@@ -147,7 +147,7 @@ def retry_delay(
     if isinstance(error, (WriteConflictError, DataNotReadyError)) or error.code in _BUSY_CODES:
         delay = max(delay, config.busy_min_delay)
     if error.retry_after is not None and error.retry_after > 0:
-        delay = max(delay, error.retry_after)
+        delay = max(delay, min(error.retry_after, config.max_reset_wait))
     return delay
 
 

@@ -18,6 +18,7 @@ import shlex
 import subprocess
 import sys
 import types
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10

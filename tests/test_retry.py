@@ -164,6 +164,18 @@ def test_reset_header_is_the_minimum_delay_even_above_the_cap() -> None:
         assert delay >= 42.0
 
 
+def test_an_absurd_reset_header_is_clamped_to_max_reset_wait() -> None:
+    exc = error_for_code(1254290, "too many requests", retry_after=86_400.0)
+    cfg = RetryConfig(base=0.001, cap=0.001, max_reset_wait=12.0)
+    assert retry_delay(exc, 0, cfg, rng()) == 12.0
+
+
+def test_timeout_code_has_a_public_class() -> None:
+    exc = error_for_code(1255040, "request timed out")
+    assert type(exc).__name__ == "ServiceTimeoutError"
+    assert exc.outcome_unknown
+
+
 @pytest.mark.parametrize("code", [1254291, 1254607, 1254036])
 def test_busy_errors_wait_at_least_the_documented_spacing(code: int) -> None:
     exc = error_for_code(code, "busy")

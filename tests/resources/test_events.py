@@ -106,3 +106,12 @@ def test_other_events_and_bad_bodies() -> None:
         decode_event(b"{not json")
     with pytest.raises(ValueError, match="not a valid event body"):
         decode_event({"header": {"event_type": "drive.file.bitable_record_changed_v1"}})
+
+
+def test_the_verification_token_never_shows_in_a_repr() -> None:
+    from bitable_async.events import EventHeader
+
+    header = EventHeader(event_id="ev1", token="vt-SECRET-123", tenant_key="tk")
+    assert "vt-SECRET-123" not in repr(header)
+    assert "vt-SECRET-123" not in str(header)
+    assert header.token == "vt-SECRET-123"

@@ -97,14 +97,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 
 BY_NAME: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
 
-# Documented page-size caps (limits.md §2); larger requests are clamped.
+# Documented page-size caps (limits.md §2); larger requests are clamped. List-records
+# follows its parameter rule (page_size max 100, A.30), not the "500 per call" prose, as
+# the SDK does; records/search keeps 500. ``EmulatorConfig.page_size_caps`` overrides.
 PAGE_CAPS: dict[str, int] = {
     "app_table.list": 100,
     "app_dashboard.list": 500,
     "app_table_form_field.list": 100,
     "app_role.list": 30,
     "app_role_member.list": 100,
-    "app_table_record.list": 500,
+    "app_table_record.list": 100,
     "app_table_record.search": 500,
     "app_table_view.list": 500,
     "app_table_field.list": 500,

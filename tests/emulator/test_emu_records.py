@@ -174,7 +174,7 @@ async def test_twenty_thousand_records_paginate_exactly_once(
         token = None
         pages = 0
         while True:
-            params = {"page_size": "500", **({"page_token": token} if token else {})}
+            params = {"page_size": "100", **({"page_token": token} if token else {})}
             page = (await c.call("GET", c.records, params=params)).data
             assert page["total"] == 20_000
             seen += [item["record_id"] for item in page["items"]]
@@ -182,7 +182,7 @@ async def test_twenty_thousand_records_paginate_exactly_once(
             if not page["has_more"]:
                 break
             token = page["page_token"]
-        assert pages == 40
+        assert pages == 200
         assert len(seen) == len(set(seen)) == 20_000
         assert set(seen) == set(emu.state.apps[emu.app_token].tables[emu.table_id].records)
         stats = emu.stats()
@@ -190,9 +190,43 @@ async def test_twenty_thousand_records_paginate_exactly_once(
         assert stats["tables"][emu.table_id]["records_written"] == 20_000
 
 
+async def _fill(client: Client, count: int) -> None:
+    for start in range(0, count, 500):
+        rows = [{"fields": {"Name": f"r{n}"}} for n in range(start, min(start + 500, count))]
+        assert (await client.call("POST", f"{client.records}/batch_create",
+                                  json={"records": rows})).code == 0
+
+
 @pytest.mark.asyncio
-async def test_page_size_is_clamped_to_the_cap(client: Client) -> None:
-    tables = await client.call("GET", f"{client.app}/tables", params={"page_size": "1000"})
-    assert tables.code == 0
-    assert tables.data["has_more"] is False
-    assert "page_token" not in tables.data
+@pytest.mark.parametrize(("method", "suffix", "cap"), [
+    ("GET", "", 100),  # list records: the parameter rule's max (A.30), not the prose's 500
+    ("POST", "/search", 500),
+])
+async def test_page_size_is_clamped_to_the_cap(client: Client, method: str, suffix: str,
+                                               cap: int) -> None:
+    await _fill(client, cap + 1)
+    reply = await client.call(method, client.records + suffix,
+                              params={"page_size": str(cap * 3)},
+                              **({"json": {}} if method == "POST" else {}))
+    assert reply.code == 0, reply.body
+    assert len(reply.data["items"]) == cap
+    assert reply.data["has_more"] is True
+    assert reply.data["total"] == cap + 1
+    rest = await client.call(method, client.records + suffix,
+                             params={"page_size": str(cap * 3),
+                                     "page_token": reply.data["page_token"]},
+                             **({"json": {}} if method == "POST" else {}))
+    assert len(rest.data["items"]) == 1
+    assert rest.data["has_more"] is False
+
+
+@pytest.mark.asyncio
+async def test_page_size_cap_can_be_overridden(client: Client) -> None:
+    await _fill(client, 10)
+    client.emu.configure(page_size_caps={"app_table_record.list": 4})
+    listed = await client.call("GET", client.records, params={"page_size": "100"})
+    assert len(listed.data["items"]) == 4
+    assert listed.data["has_more"] is True
+    searched = await client.call("POST", f"{client.records}/search",
+                                 params={"page_size": "100"}, json={})
+    assert len(searched.data["items"]) == 10

@@ -12,7 +12,9 @@ subcommand or module that exists and accepts the flags shown.
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
+import io
 import re
 import shlex
 import subprocess
@@ -81,11 +83,37 @@ def test_shell_commands_name_real_commands_and_flags(argv: list[str]) -> None:
             assert flag in help_text, f"{' '.join(argv)}: {flag} is not an option"
 
 
-async def _run_block(source: str, namespace: dict[str, Any]) -> None:
+PRINT_COMMENT = re.compile(r"^\s*print\(.*\)\s+# (.*)$")
+
+
+def _expected_output(source: str) -> list[str]:
+    """The ``# comment`` after each ``print(...)`` line: what the line prints."""
+    return [m.group(1).rstrip() for line in source.splitlines() if (m := PRINT_COMMENT.match(line))]
+
+
+def _matches(pattern: str, line: str) -> bool:
+    regex = ".*".join(re.escape(part) for part in pattern.split("..."))
+    return re.fullmatch(regex, line.rstrip()) is not None
+
+
+async def _run_block(source: str, namespace: dict[str, Any]) -> list[str]:
+    """Run one block; return what it printed, line by line."""
     code = compile(source, "<README>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    result = eval(code, namespace)
-    if inspect.iscoroutine(result):
-        await result
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = eval(code, namespace)
+        if inspect.iscoroutine(result):
+            await result
+    return out.getvalue().splitlines()
+
+
+def test_expected_output_comments_are_parsed() -> None:
+    assert _expected_output('x = 1\nprint(x)  # 1\n  print(a, b)   # rec... 3\n') == [
+        "1",
+        "rec... 3",
+    ]
+    assert _matches("rec... 3", "recAbC 3")
+    assert not _matches("rec... 3", "recAbC 4")
 
 
 @pytest.mark.asyncio
@@ -111,10 +139,66 @@ async def test_python_blocks_run_against_the_emulator(redis_url: str) -> None:
         for index, block in enumerate(blocks):
             before = set(namespace)
             try:
-                await _run_block(block, namespace)
+                printed = await _run_block(block, namespace)
             except Exception as exc:  # pragma: no cover - the message is the point
                 raise AssertionError(f"README python block {index} failed: {exc!r}") from exc
+            expected = _expected_output(block)
+            assert len(printed) == len(expected), (index, printed, expected)
+            for want, got in zip(expected, printed, strict=True):
+                assert _matches(want, got), f"README block {index}: printed {got!r}, says {want!r}"
             for name in set(namespace) - before:
                 if name.startswith("test_") and inspect.iscoroutinefunction(namespace[name]):
                     await namespace[name](emu)
         assert emu.stats()["total"]["conflicts"] == 0
+
+
+# Distributions the test suite may import, by import name -> the requirement
+# (runtime or `test` extra) that provides it.
+_PROVIDED_BY = {
+    "aiohttp": "aiohttp",
+    "yarl": "aiohttp",
+    "msgspec": "msgspec",
+    "anyio": "anyio",
+    "pytest": "pytest",
+    "pytest_asyncio": "pytest-asyncio",
+    "aioresponses": "aioresponses",
+    "hypothesis": "hypothesis",
+    "redis": "redis",
+    "lark_oapi": "lark-oapi",
+    "click": "click",
+    "rich": "rich",
+    "yaml": "pyyaml",
+    "typing_extensions": "typing_extensions",
+    "tomli": "tomli",
+}
+
+
+def test_the_test_extra_covers_every_import_of_the_test_suite() -> None:
+    """Command 2 installs `.[redis,test]`: that must be enough to collect every test."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    names += project["optional-dependencies"]["redis"]
+    installed = {re.split(r"[<>=;\[ ]", req, maxsplit=1)[0].lower() for req in names}
+    local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {
+        "bitable_async",
+        "cache_backends",
+        "benchmarks",
+        "tests",
+    }
+    missing = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                mods = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                mods = [node.module]
+            else:
+                continue
+            for mod in mods:
+                top = mod.split(".")[0]
+                if top in sys.stdlib_module_names or top in local:
+                    continue
+                provider = _PROVIDED_BY.get(top)
+                if provider is None or provider.lower() not in installed:
+                    missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not missing, f"imported by tests but not installed by `.[redis,test]`: {missing}"

@@ -5,6 +5,7 @@ lark-oapi is blocking, so the emulator runs in a background thread with its own 
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -12,18 +13,33 @@ import pytest
 
 from bitable_async.emulator import AppCredential, EmulatorConfig, EmulatorThread
 
-lark = pytest.importorskip("lark_oapi")
-from lark_oapi.api.bitable.v1 import (  # noqa: E402
-    AppTableRecord,
-    BatchCreateAppTableRecordRequest,
-    BatchCreateAppTableRecordRequestBody,
-    Condition,
-    FilterInfo,
-    ListAppTableRecordRequest,
-    SearchAppTableRecordRequest,
-    SearchAppTableRecordRequestBody,
-    Sort,
-)
+# lark-oapi is a test dependency. Without it a developer gets a skip, but CI (CI set) gets a
+# failing test: a broken install must never turn this acceptance test into a silent skip.
+_LARK_MISSING: ImportError | None = None
+try:
+    import lark_oapi as lark
+    from lark_oapi.api.bitable.v1 import (
+        AppTableRecord,
+        BatchCreateAppTableRecordRequest,
+        BatchCreateAppTableRecordRequestBody,
+        Condition,
+        FilterInfo,
+        ListAppTableRecordRequest,
+        SearchAppTableRecordRequest,
+        SearchAppTableRecordRequestBody,
+        Sort,
+    )
+except ImportError as exc:
+    if not os.environ.get("CI"):
+        pytest.skip(f"lark-oapi not importable ({exc}); install the 'test' extra",
+                    allow_module_level=True)
+    _LARK_MISSING = exc
+
+
+def _require_lark() -> None:
+    if _LARK_MISSING is not None:
+        pytest.fail(f"lark-oapi is required in CI (the 'test' extra): {_LARK_MISSING}",
+                    pytrace=False)
 
 
 @pytest.fixture
@@ -35,6 +51,7 @@ def threaded() -> Iterator[EmulatorThread]:
 
 
 def test_lark_oapi_token_batch_create_list_search(threaded: EmulatorThread) -> None:
+    _require_lark()
     client = (lark.Client.builder().app_id(threaded.app_id).app_secret(threaded.app_secret)
               .domain(threaded.base_url).log_level(lark.LogLevel.ERROR).build())
     app_token, table_id = threaded.app_token, threaded.table_id

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from emu_support import Client
 
+from bitable_async.emulator.filtering import OPERATORS
+
 ROWS = [
     {"Name": "apple", "Count": 5, "Status": "Todo", "Tags": ["a", "b"]},
     {"Name": "banana", "Count": 12, "Status": "Done", "Tags": ["b"]},
@@ -31,8 +33,7 @@ def _cond(field: str, op: str, *value: str) -> dict[str, Any]:
     return {"field_name": field, "operator": op, "value": list(value)}
 
 
-@pytest.mark.asyncio
-@pytest.mark.parametrize(("cond", "expected"), [
+OPERATOR_CASES = [
     (_cond("Status", "is", "Done"), ["banana", "cherry"]),
     (_cond("Status", "isNot", "Done"), ["apple", "date"]),
     (_cond("Name", "contains", "an"), ["banana"]),
@@ -43,7 +44,21 @@ def _cond(field: str, op: str, *value: str) -> dict[str, Any]:
     (_cond("Count", "isGreaterEqual", "5"), ["apple", "banana"]),
     (_cond("Count", "isLess", "5"), ["cherry"]),
     (_cond("Count", "isLessEqual", "5"), ["apple", "cherry"]),
-])
+    (_cond("Name", "like", "an"), ["banana"]),
+    (_cond("Status", "like", "ON"), ["banana", "cherry"]),
+    (_cond("Name", "in", "apple", "cherry", "fig"), ["apple", "cherry"]),
+    (_cond("Status", "in", "Done", "Todo"), ["apple", "banana", "cherry", "date"]),
+    (_cond("Count", "in", "1", "12"), ["banana", "cherry"]),
+    (_cond("Tags", "in", "a", "c"), ["apple", "date"]),
+]
+
+
+def test_every_documented_operator_is_covered_over_http() -> None:
+    assert {cond["operator"] for cond, _ in OPERATOR_CASES} == OPERATORS
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("cond", "expected"), OPERATOR_CASES)
 async def test_search_operators(client: Client, cond: dict[str, Any], expected: list[str]
                                 ) -> None:
     await _seed(client)

@@ -167,7 +167,7 @@ class EmulatorConfig:
         default_write_qps / default_read_qps: caps of endpoints with no stated QPS.
         max_batch: records per batch write (1254104 above it).
         max_records_per_table: 1254103 above it.
-        max_tables_per_app: 1254100 above it.
+        max_tables_per_app: tables plus dashboards per base (seed 000); 1254100 above it.
         page_size_caps: endpoint name -> max page size (larger values are clamped).
         numbers_as_strings_on_list: list/search return numbers as strings (spec fact 6).
         duplex_link_writable: allow writing type-21 cells (the spec says no).

@@ -54,6 +54,32 @@ async def test_dashboards(client: Client) -> None:
 
 
 @pytest.mark.asyncio
+async def test_tables_plus_dashboards_are_at_most_100(client: Client) -> None:
+    # Seed 000 (1254100): tables + dashboards <= 100 per base; the demo base starts with
+    # one table and one dashboard, so 98 more tables fill it.
+    tables, base = f"{client.app}/tables", client.emu.state.apps[client.emu.app_token]
+    over = await client.call("POST", f"{tables}/batch_create",
+                             json={"tables": [{"name": f"T{i}"} for i in range(99)]})
+    assert over.code == 1254100
+    assert len(base.tables) == 1  # all-or-nothing
+    full = await client.call("POST", f"{tables}/batch_create",
+                             json={"tables": [{"name": f"T{i}"} for i in range(98)]})
+    assert full.code == 0
+    assert len(base.tables) + len(base.dashboards) == 100
+    assert (await client.call("POST", tables, json={"table": {"name": "one more"}})).code == \
+        1254100
+    (dash,) = (await client.call("GET", f"{client.app}/dashboards")).data["dashboards"]
+    copy = f"{client.app}/dashboards/{dash['block_id']}/copy"
+    assert (await client.call("POST", copy, json={"name": "Copy"})).code == 1254100
+    dropped = full.data["table_ids"][0]
+    assert (await client.call("DELETE", f"{tables}/{dropped}")).code == 0
+    assert (await client.call("POST", copy, json={"name": "Copy"})).code == 0
+    assert (await client.call("POST", tables, json={"table": {"name": "one more"}})).code == \
+        1254100
+    assert len(base.tables) + len(base.dashboards) == 100
+
+
+@pytest.mark.asyncio
 async def test_views_and_forms(client: Client, emu: Emulator) -> None:
     views = f"{client.app}/tables/{emu.table_id}/views"
     (grid,) = (await client.call("GET", views)).data["items"]

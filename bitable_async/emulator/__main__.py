@@ -1,7 +1,10 @@
 """``python -m bitable_async.emulator``: run a local Bitable emulator.
 
-Prints the base URL and the credentials (local test values) and serves until
-interrupted.
+Prints the base URL and the credentials and serves until interrupted. A generated
+(default) app secret is the emulator's own fake credential and is printed, since users
+need it to connect; a secret the user passed with ``--app-secret`` is printed masked
+(they already know it). ``--ready-file`` writes the full connection info, secret
+included, to a private file for supervising programs (``EmulatorProcess`` uses it).
 """
 
 from __future__ import annotations
@@ -9,10 +12,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+from pathlib import Path
+from typing import Any
 
 from .config import AppCredential, EmulatorConfig, FaultConfig, demo_seed, load_seed_file
 from .server import Emulator
+
+MASK = "********"
+"""Printed instead of an app secret the user passed on the command line."""
 
 
 def _qps_cap(text: str) -> tuple[str, int]:
@@ -62,6 +71,9 @@ def parse_args(
     p.add_argument("--latency", type=float, default=0.0)
     p.add_argument("--faults-writes-only", action="store_true")
     p.add_argument("--json", action="store_true", help="print one JSON line when ready")
+    p.add_argument("--ready-file", metavar="PATH",
+                   help="when ready, write the connection info as JSON to PATH (mode 0600), "
+                        "with the app secret unmasked")
     return p.parse_args(argv)
 
 
@@ -91,17 +103,53 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
     return config
 
 
-async def serve(config: EmulatorConfig, as_json: bool) -> None:
-    """Start the emulator, print how to reach it, and serve forever."""
+def write_ready_file(path: str | Path, info: dict[str, Any]) -> None:
+    """Write the connection info atomically to a file only the owner can read.
+
+    Args:
+        path: destination; replaced as a whole, so a reader never sees half a file.
+        info: the connection info (JSON-serialisable).
+
+    Raises:
+        OSError: when the file cannot be written.
+    """
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(info, f)
+    os.replace(tmp, target)
+
+
+async def serve(config: EmulatorConfig, as_json: bool, *, secret_given: str | None = None,
+                ready_file: str | None = None) -> None:
+    """Start the emulator, print how to reach it, and serve forever.
+
+    Args:
+        config: the emulator's configuration.
+        as_json: print one JSON line instead of the human banner.
+        secret_given: the ``--app-secret`` the user passed, if any; when it is the
+            secret in use, the banner shows it masked.
+        ready_file: where to write the unmasked connection info once listening.
+
+    Raises:
+        OSError: when the port cannot be bound or the ready file cannot be written.
+    """
     async with Emulator(config) as emu:
-        info = {"base_url": emu.base_url, "app_id": emu.app_id, "app_secret": emu.app_secret,
-                "app_token": emu.app_token, "table_id": emu.table_id}
+        info: dict[str, Any] = {
+            "base_url": emu.base_url, "app_id": emu.app_id, "app_secret": emu.app_secret,
+            "app_token": emu.app_token, "table_id": emu.table_id}
+        if ready_file:
+            write_ready_file(ready_file, info)
+        masked = secret_given is not None and emu.app_secret == secret_given
+        shown = {**info, "app_secret": MASK if masked else emu.app_secret}
         if as_json:
-            print(json.dumps(info), flush=True)
+            print(json.dumps({**shown, "app_secret_masked": masked}), flush=True)
         else:
             print(f"Bitable emulator listening on {emu.base_url}", flush=True)
-            for key, value in info.items():
-                print(f"  {key:<10} {value}", flush=True)
+            for key, value in shown.items():
+                note = " (as passed with --app-secret)" if key == "app_secret" and masked else ""
+                print(f"  {key:<10} {value}{note}", flush=True)
             print("  stats      GET /__emulator/stats   (Ctrl+C to stop)", flush=True)
         await asyncio.Event().wait()
 
@@ -110,7 +158,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m bitable_async.emu
     """Entry point; returns the exit status (``bitable-async emulator`` passes its ``prog``)."""
     args = parse_args(argv, prog)
     try:
-        asyncio.run(serve(build_config(args), args.json))
+        asyncio.run(serve(build_config(args), args.json, secret_given=args.app_secret,
+                          ready_file=args.ready_file))
     except KeyboardInterrupt:
         return 0
     return 0

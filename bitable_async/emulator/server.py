@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Coroutine
@@ -309,22 +312,31 @@ class EmulatorProcess:
     def __init__(self, *args: str) -> None:
         self._args = list(args)
         self._proc: subprocess.Popen[str] | None = None
+        self._dir: str | None = None
         self.info: dict[str, Any] = {}
 
     def start(self) -> EmulatorProcess:
-        """Start the process and wait for its JSON banner.
+        """Start the process and wait until it is ready.
+
+        The JSON banner on stdout says when the server listens; the connection info
+        (app secret unmasked, even one passed with ``--app-secret``) is read from a
+        ready file in a private temporary directory.
 
         Raises:
-            RuntimeError: when the process exits before printing the banner.
+            RuntimeError: when the process exits before it is ready.
         """
+        self._dir = tempfile.mkdtemp(prefix="bitable-emulator-")
+        ready = os.path.join(self._dir, "ready.json")
         cmd = [sys.executable, "-m", "bitable_async.emulator", "--port", "0", "--json",
-               *self._args]
+               "--ready-file", ready, *self._args]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
-        if not line:
+        if not line or not os.path.exists(ready):
+            self.stop()
             raise RuntimeError("the emulator process exited before it was ready")
-        self.info = json.loads(line)
+        with open(ready, encoding="utf-8") as f:
+            self.info = dict(json.load(f))
         return self
 
     @property
@@ -345,6 +357,9 @@ class EmulatorProcess:
             if self._proc.stdout is not None:
                 self._proc.stdout.close()
             self._proc = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
 
     def __enter__(self) -> EmulatorProcess:
         return self.start()

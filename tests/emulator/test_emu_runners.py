@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 from typing import Any
 
@@ -10,6 +13,7 @@ import aiohttp
 import pytest
 
 from bitable_async.emulator import EmulatorProcess, EmulatorThread
+from bitable_async.emulator.config import DEFAULT_APP_SECRET
 
 
 def _post(url: str, body: dict[str, Any], token: str | None = None) -> Any:
@@ -64,3 +68,57 @@ def test_command_line_process(tmp_path: Any) -> None:
         reply = _roundtrip(proc.base_url, "cli_file", "file-secret", "basFromFile", "tblPeople")
         assert reply["code"] == 0
         assert proc.stats()["records_stored"]["tblPeople"] == 2
+
+
+def _banner(*args: str) -> str:
+    """Start the command line, return its banner (up to the stats line), stop it."""
+    cmd = [sys.executable, "-m", "bitable_async.emulator", "--port", "0", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        if "--json" in args:
+            return proc.stdout.readline()
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.lstrip().startswith("stats"):
+                break
+        return "".join(lines)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_banner_masks_a_secret_passed_on_the_command_line() -> None:
+    secret = "my-own-secret-42"
+    shown = _banner("--app-id", "cli_mine", "--app-secret", secret)
+    assert "cli_mine" in shown
+    assert secret not in shown
+    assert "app_secret ******** (as passed with --app-secret)" in shown
+    info = json.loads(_banner("--json", "--app-id", "cli_mine", "--app-secret", secret))
+    assert info["app_secret"] == "********"
+    assert info["app_secret_masked"] is True
+    assert secret not in json.dumps(info)
+
+
+def test_banner_prints_the_generated_secret() -> None:
+    # The default secret is the emulator's own fake credential: users need it to connect.
+    shown = _banner()
+    assert f"app_secret {DEFAULT_APP_SECRET}\n" in shown
+    assert "********" not in shown
+
+
+def test_process_runner_gets_the_passed_secret_from_its_ready_file() -> None:
+    with EmulatorProcess("--app-id", "cli_proc", "--app-secret", "proc-secret-7",
+                         "--no-rate-limits") as proc:
+        assert proc.info["app_id"] == "cli_proc"
+        assert proc.info["app_secret"] == "proc-secret-7"
+        ready_dir = proc._dir
+        assert ready_dir is not None
+        assert os.path.isdir(ready_dir)
+        reply = _roundtrip(proc.base_url, "cli_proc", proc.info["app_secret"],
+                           proc.info["app_token"], proc.info["table_id"])
+        assert reply["code"] == 0
+    assert not os.path.exists(ready_dir)

@@ -9,6 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 from cache_helpers import FakeSleep
 
+import cache_backends.redis_lease
 from cache_backends.redis import LeaseGrant, LeaseUnavailableError, RedisLease
 
 
@@ -27,6 +28,13 @@ def _lease(
         sleep=sleep,
         poll_interval=poll_interval,
     )
+
+
+def test_the_token_cache_module_re_exports_the_lease() -> None:
+    # The lease lives in cache_backends.redis_lease; callers import it from cache_backends.redis.
+    assert RedisLease is cache_backends.redis_lease.RedisLease
+    assert LeaseGrant is cache_backends.redis_lease.LeaseGrant
+    assert LeaseUnavailableError is cache_backends.redis_lease.LeaseUnavailableError
 
 
 @pytest.mark.asyncio

@@ -20,6 +20,7 @@ from typing import Any
 __all__ = [
     "CODE_TABLE",
     "APIError",
+    "AppTicketMissingError",
     "AuthError",
     "BadRequestError",
     "BitableError",
@@ -261,6 +262,15 @@ class AuthError(APIError):
     """An access token is missing, malformed, invalid or expired."""
 
     error_class = ErrorClass.AUTH
+
+
+class AppTicketMissingError(AuthError):
+    """A marketplace app has no app_ticket stored yet, so it cannot get an access token.
+
+    Raised locally by :class:`~bitable_async.auth.MarketplaceAuth` (``code`` is
+    ``None``) after it asked the platform to resend the ticket; the ticket
+    arrives as an ``app_ticket`` event, to be passed to ``set_app_ticket``.
+    """
 
 
 class ServiceBusyError(APIError):

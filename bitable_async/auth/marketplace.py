@@ -14,7 +14,12 @@ import math
 import time
 from collections.abc import Callable
 
-from bitable_async.errors import AuthError, BitableError, ConfigurationError
+from bitable_async.errors import (
+    AppTicketMissingError,
+    AuthError,
+    BitableError,
+    ConfigurationError,
+)
 from cache_backends import CachedToken, TokenCache, cache_key
 
 from ._core import AppProviderBase, FetchResult, parse_token_body
@@ -23,7 +28,7 @@ __all__ = [
     "APP_TICKET_RESEND_PATH",
     "APP_TOKEN_PATH",
     "TENANT_TOKEN_PATH",
-    "AppTicketMissingError",
+    "AppTicketMissingError",  # defined in bitable_async.errors; re-exported for compatibility
     "MarketplaceAuth",
 ]
 
@@ -35,10 +40,6 @@ APP_TICKET_RESEND_PATH = "/open-apis/auth/v3/app_ticket/resend"
 
 # 99991663 / 99991664: the app_access_token we used is no longer valid.
 _STALE_APP_TOKEN_CODES = frozenset({99991663, 99991664})
-
-
-class AppTicketMissingError(BitableError):
-    """No app_ticket is stored yet; a resend was requested and it will arrive as an event."""
 
 
 class MarketplaceAuth(AppProviderBase):

@@ -222,3 +222,14 @@ async def test_empty_ticket_is_rejected() -> None:
 
 def test_ticket_error_is_a_bitable_error() -> None:
     assert issubclass(AppTicketMissingError, BitableError)
+
+
+def test_ticket_error_lives_in_the_error_tree_and_is_re_exported() -> None:
+    import bitable_async
+    import bitable_async.auth.marketplace
+    import bitable_async.errors
+
+    assert issubclass(AppTicketMissingError, AuthError)
+    assert AppTicketMissingError is bitable_async.errors.AppTicketMissingError
+    assert AppTicketMissingError is bitable_async.auth.marketplace.AppTicketMissingError
+    assert AppTicketMissingError is bitable_async.AppTicketMissingError

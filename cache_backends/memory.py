@@ -22,6 +22,9 @@ class MemoryTokenCache:
         clock: monotonic seconds; injected by tests to expire entries without sleeping.
         max_entries: when exceeded on ``set``, expired entries are purged (and,
             if still too many, the entries closest to expiry are dropped).
+
+    Raises:
+        ValueError: ``max_entries`` is below 1.
     """
 
     def __init__(

@@ -84,6 +84,9 @@ class RedisTokenCache:
         op_timeout: bound on each Redis operation (``None``: no bound).
         sleep: async sleep used for lease polls (tests inject a fake).
         clock: monotonic clock for L1 and outage tracking (tests inject a fake).
+
+    Raises:
+        ValueError: a prefix that is empty or has braces, or a negative / zero interval.
     """
 
     def __init__(

@@ -72,6 +72,10 @@ class RedisLease:
         prefix: key namespace (no braces).
         poll_interval: seconds between attempts while waiting.
         sleep: async sleep used between attempts (tests inject a fake).
+
+    Raises:
+        ValueError: a name or prefix that is empty or has braces, or a
+            non-positive TTL or poll interval.
     """
 
     def __init__(

@@ -53,6 +53,10 @@ _RETRY_REFRESH_AFTER = 10.0
 def validate_app(app_id: object, app_secret: object) -> None:
     """Check credentials before any request.
 
+    Args:
+        app_id: the app id; must be a non-empty string usable in a cache key.
+        app_secret: the app secret; must be a non-empty string (never echoed).
+
     Raises:
         ConfigurationError: empty or non-string id/secret, or a forbidden character in the id.
     """
@@ -110,6 +114,10 @@ class TokenManager:
         lease_ttl: lifetime of a cross-process refresh lease (longer than a fetch).
         lease_wait: longest wait for another process's refresh before fetching anyway.
         lease_rounds: how many times to retry taking the lease after waiting.
+
+    Raises:
+        ConfigurationError: a margin outside 0..1800, a non-positive lease
+            time, or ``lease_rounds < 1``.
     """
 
     def __init__(
@@ -150,7 +158,15 @@ class TokenManager:
         self._failure: dict[str, Exception] = {}
 
     async def read(self, key: str) -> tuple[bytes, CachedToken] | None:
-        """Read and decode ``key`` (``None`` when absent or undecodable)."""
+        """Read and decode ``key``.
+
+        Args:
+            key: the cache key.
+
+        Returns:
+            The stored bytes and the token decoded from them, or ``None`` when
+            the key is absent or its value is undecodable (a warning is logged).
+        """
         raw = await self.cache.get(key)
         if raw is None:
             return None
@@ -306,7 +322,20 @@ class TokenManager:
 
 
 class AppProviderBase:
-    """Common parts of the app-identity providers: credentials, fetcher binding, repr."""
+    """Common parts of the app-identity providers: credentials, fetcher binding, repr.
+
+    Args:
+        app_id: the app id (``cli_...``).
+        app_secret: the app secret (never logged or shown in reprs).
+        cache: token cache; ``None`` for a fresh in-memory cache for this provider.
+        refresh_margin: seconds before expiry to refresh (0 to 1800).
+        clock: epoch seconds.
+        lease_ttl: lifetime of the cross-process refresh lease.
+        lease_wait: longest wait for another process's refresh.
+
+    Raises:
+        ConfigurationError: empty credentials, or bad margin / lease settings.
+    """
 
     def __init__(
         self,

@@ -26,7 +26,18 @@ class TokenFetcher(Protocol):
     """
 
     async def __call__(self, path: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Post ``body`` to ``path`` (e.g. ``/open-apis/auth/v3/...``), no Authorization."""
+        """Post ``body`` to ``path`` without an Authorization header.
+
+        Args:
+            path: the token endpoint, e.g. ``/open-apis/auth/v3/tenant_access_token/internal``.
+            body: the JSON body (credentials, app_ticket, tenant_key ...).
+
+        Returns:
+            The whole decoded response body (token fields at the top level).
+
+        Raises:
+            BitableError: the mapped error of a non-zero ``code``, or a transport failure.
+        """
         ...
 
 
@@ -42,6 +53,11 @@ class TokenProvider(Protocol):
 
         Returns:
             The access token to put after ``Bearer``.
+
+        Raises:
+            ConfigurationError: the provider cannot serve this call (wrong or
+                missing ``tenant_key``, not bound to a client).
+            BitableError: fetching the token failed.
         """
         ...
 
@@ -58,5 +74,8 @@ class TokenProvider(Protocol):
         """Attach the fetcher the provider uses to reach the token endpoints.
 
         Called once by the client that owns the provider, before first use.
+
+        Args:
+            fetcher: posts a JSON body to a token path through the client's transport.
         """
         ...

@@ -27,12 +27,33 @@ class UrlCodec(BaseCodec):
     read_expected = "an object with link and text"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            :class:`Url`.
+        """
         return Url
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``Url``, or ``str`` (the link).
+        """
         return {Url: same, str: _url_link}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a Url, a ``{"text", "link"}`` mapping, or a link string.
+
+        Returns:
+            ``{"text": ..., "link": ...}``.
+
+        Raises:
+            FieldValueError: not a URL, an empty link or a non-str text.
+        """
         if isinstance(value, Url):
             link: Any = value.link
             text: Any = value.text
@@ -67,12 +88,33 @@ class AttachmentCodec(BaseCodec):
     read_expected = "a list of attachment objects"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``list[Attachment]``.
+        """
         return list[Attachment]
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``list[Attachment]``.
+        """
         return {list[Attachment]: same}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a file token, an Attachment, a ``{"file_token"}`` mapping, or a list of them.
+
+        Returns:
+            ``[{"file_token": ...}, ...]``.
+
+        Raises:
+            FieldValueError: not an attachment or an empty token.
+        """
         items = value if isinstance(value, (list, tuple)) else (value,)
         out = []
         for item in items:
@@ -91,9 +133,13 @@ class AttachmentCodec(BaseCodec):
 
 
 class _LinkItem(msgspec.Struct, kw_only=True, gc=False):
-    """The list/get read shape of a link element."""
+    """The list/get read shape of a link element.
 
-    record_ids: list[str] = []
+    ``record_ids`` is ``None`` when the element carries only display text
+    (fields.md §3, "对应 OKR" read back as ``[{"text": ..., "type": "text"}]``).
+    """
+
+    record_ids: list[str] | None = None
     table_id: str | None = None
     text: str | None = None
     type: str | None = None
@@ -108,37 +154,63 @@ class _LinkIds(msgspec.Struct, kw_only=True, gc=False):
 def _to_link(v: Any) -> LinkValue:
     if type(v) is _LinkIds:
         return LinkValue(record_ids=tuple(v.link_record_ids))
-    if len(v) == 1 and type(v[0]) is _LinkItem:  # the usual list/get shape
-        item = v[0]
-        return LinkValue(record_ids=tuple(item.record_ids), table_id=item.table_id, text=item.text)
+    if len(v) == 1 and type(v[0]) is _LinkItem:
+        item = v[0]  # the usual list/get shape
+        if item.record_ids is not None:
+            return LinkValue(
+                record_ids=tuple(item.record_ids), table_id=item.table_id, text=item.text
+            )
     ids: list[str] = []
+    known = True
     table_id: str | None = None
     texts: list[str] = []
     for item in v:
         if isinstance(item, str):
             ids.append(item)
             continue
-        ids.extend(item.record_ids)
+        if item.record_ids is None:
+            known = False
+        else:
+            ids.extend(item.record_ids)
         if table_id is None:
             table_id = item.table_id
         if item.text is not None:
             texts.append(item.text)
     return LinkValue(
-        record_ids=tuple(ids), table_id=table_id, text=",".join(texts) if texts else None
+        record_ids=tuple(ids),
+        table_id=table_id,
+        text=",".join(texts) if texts else None,
+        ids_known=known,
     )
 
 
 def _link_ids(v: LinkValue) -> list[str]:
+    # A model attribute typed list[str] gets the ids that are known; models
+    # write only assigned attributes, so an unknown-ids link read this way is
+    # not written back unless the caller assigns it.
     return list(v.record_ids)
+
+
+_IDS_UNKNOWN = (
+    "record ids: pass the record id strings, or read the record with "
+    "records.batch_get (which returns link_record_ids) before writing the link back"
+)
 
 
 class LinkCodec(BaseCodec):
     """Type 18. Normalises all three read shapes to :class:`LinkValue`; writes record ids.
 
     Read shapes: ``[{record_ids, table_id, text, type}]`` (list/get),
-    ``{"link_record_ids": [...]}`` (batch_get), ``["rec..."]`` (A.3). Accepts a
-    :class:`LinkValue`, a record id string, or a list of ids / LinkValues. With
-    ``property.multiple == False`` at most one record is allowed.
+    ``{"link_record_ids": [...]}`` (batch_get), ``["rec..."]`` (A.3). A list/get
+    element that carries only display text (``[{"text": ..., "type": "text"}]``)
+    decodes to a :class:`LinkValue` with ``ids_known=False``.
+
+    Writes accept a :class:`LinkValue`, a record id string, or a list of ids /
+    LinkValues. With ``property.multiple == False`` at most one record is
+    allowed. A LinkValue with ``ids_known=False`` is refused with a
+    :class:`~bitable_async.errors.FieldValueError` naming the field: writing its
+    (incomplete) ids would silently clear or truncate the link. It is never
+    dropped from the write quietly either, so a copied value cannot vanish.
     """
 
     kind: ClassVar[str] = "link"
@@ -147,19 +219,52 @@ class LinkCodec(BaseCodec):
     read_expected = "a list of link objects or ids, or {link_record_ids}"
 
     def make_wire_type(self) -> Any:
+        """The three read shapes of fields.md §3.
+
+        Returns:
+            ``list[_LinkItem | str] | _LinkIds``.
+        """
         return list[_LinkItem | str] | _LinkIds
 
     def make_finish(self) -> Finisher | None:
+        """Wire shape -> :class:`LinkValue`.
+
+        Returns:
+            The converter.
+        """
         return _to_link
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """``LinkValue`` as is, or ``list[str]`` of the known record ids.
+
+        Returns:
+            Annotation -> converter.
+        """
         return {LinkValue: same, list[str]: _link_ids}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode record ids / LinkValues to a list of record-id strings.
+
+        Args:
+            value: a record id, a LinkValue, or a list of them.
+
+        Returns:
+            ``["rec...", ...]``.
+
+        Raises:
+            FieldValueError: not ids, an empty id, a LinkValue whose ids are
+                unknown, or several ids for a single-record field.
+        """
         items = value if isinstance(value, (list, tuple)) else (value,)
         out: list[str] = []
         for item in items:
             if isinstance(item, LinkValue):
+                if not item.ids_known:
+                    raise self.error(
+                        "link record ids unknown (the cell was read as display text only)",
+                        value,
+                        expected=_IDS_UNKNOWN,
+                    )
                 ids: Any = item.record_ids
             elif isinstance(item, str):
                 ids = (item,)
@@ -213,15 +318,41 @@ class LocationCodec(BaseCodec):
     read_expected = "a location object"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``Location | str``.
+        """
         return Location | str
 
     def make_finish(self) -> Finisher | None:
+        """The wire -> value conversion (see :meth:`BaseCodec.make_finish`).
+
+        Returns:
+            The converter of a bare ``"lng,lat"`` string to :class:`Location`.
+        """
         return _to_location
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``Location``.
+        """
         return {Location: same}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a Location, a ``"lng,lat"`` string or a ``(lng, lat)`` pair.
+
+        Returns:
+            ``"lng,lat"``.
+
+        Raises:
+            FieldValueError: not a coordinate pair in range.
+        """
         text: str | None = None
         if isinstance(value, Location):
             value = value.location

@@ -113,16 +113,24 @@ class Attachment(msgspec.Struct, kw_only=True, frozen=True, gc=False):
 class LinkValue(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     """A one-way or two-way link cell, whichever of the three read shapes it came in.
 
+    A list/get cell may carry only display text (``[{"text": ..., "type":
+    "text"}]``, fields.md §3): its record ids are then unknown, ``record_ids``
+    is empty and ``ids_known`` is False. Such a value is refused on write (it
+    would otherwise be sent as ``[]`` and clear the link).
+
     Attributes:
         record_ids: ids of the linked records (empty when the response only
             carried display text).
         table_id: the linked table, when the response said.
         text: the display text of the linked records, when the response said.
+        ids_known: False when at least one linked element came without its
+            record ids, so ``record_ids`` is incomplete.
     """
 
     record_ids: tuple[str, ...] = ()
     table_id: str | None = None
     text: str | None = None
+    ids_known: bool = True
 
 
 class Location(msgspec.Struct, kw_only=True, frozen=True, gc=False):

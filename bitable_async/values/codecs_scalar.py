@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -29,6 +29,7 @@ __all__ = [
     "RatingCodec",
     "SingleSelectCodec",
     "TextCodec",
+    "parse_numeric",
 ]
 
 
@@ -55,12 +56,33 @@ class TextCodec(BaseCodec):
     read_expected = "a string or a list of text segments"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``str | list[TextSegment]``.
+        """
         return str | list[TextSegment]
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``str`` (the plain text) or ``list[TextSegment]``.
+        """
         return {str: _flatten, list[TextSegment]: _as_segments}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a str, or a list of TextSegment / ``{"text": ...}`` mappings.
+
+        Returns:
+            The plain text.
+
+        Raises:
+            FieldValueError: not text or not segments.
+        """
         if isinstance(value, str):
             return value
         if isinstance(value, (list, tuple)):
@@ -88,11 +110,55 @@ class EmailCodec(TextCodec):
     kind: ClassVar[str] = "email"
 
 
+_NUMERIC = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_INTEGRAL = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_numeric(text: str) -> int | float | None:
+    """Parse a strict numeric string, as the list endpoint returns numbers.
+
+    Accepted: an optional sign, ASCII digits, an optional fraction and an
+    optional exponent (``"64"``, ``"-2.5"``, ``"1e3"``). Everything else --
+    ``"1,000"``, ``"66%"``, ``"1_0"``, ``" 1"``, ``"nan"``, ``".5"`` -- is not a
+    number.
+
+    Args:
+        text: the string.
+
+    Returns:
+        An ``int`` for integral digits, a finite ``float`` otherwise, or ``None``
+        when the string is not a (finite, representable) number.
+    """
+    if _INTEGRAL.fullmatch(text) is not None:
+        try:
+            return int(text)
+        except ValueError:  # more digits than int() accepts (sys.int_info)
+            return None
+    if _NUMERIC.fullmatch(text) is None:
+        return None
+    f = float(text)
+    return f if math.isfinite(f) else None
+
+
+def _read_number(v: Any) -> Any:
+    # Numeric strings become numbers; any other string is kept as it is, so
+    # that one odd cell ("1,000", "66%") never breaks a listing.
+    if type(v) is not str:
+        return v
+    n = parse_numeric(v)
+    return v if n is None else n
+
+
 class NumberCodec(BaseCodec):
     """Type 2. Reads numbers and numeric strings; writes finite ``int``/``float``.
 
-    ``bool`` is rejected (it is an ``int`` subclass), and so are NaN, infinities
-    and strings. ``Decimal`` is written as ``int`` when integral, else ``float``.
+    Read: numbers stay numbers; a string matching ``[+-]?digits[.digits][e[+-]digits]``
+    becomes an ``int`` (integral) or ``float``; any other string (``"1,000"``,
+    ``"66%"``) is kept as the raw string rather than failing the page.
+
+    Write (strict): ``bool`` is rejected (it is an ``int`` subclass), and so are
+    NaN, infinities and strings. ``Decimal`` is written as ``int`` when
+    integral, else ``float``.
     """
 
     kind: ClassVar[str] = "number"
@@ -100,39 +166,69 @@ class NumberCodec(BaseCodec):
     read_expected = "a number or a numeric string"
 
     def make_wire_type(self) -> Any:
+        """Numbers, and strings (the list endpoint's numeric strings).
+
+        Returns:
+            ``int | float | str``.
+        """
         return int | float | str
 
     def make_finish(self) -> Finisher | None:
-        error = self.error
+        """Numeric strings -> numbers; other strings stay raw.
 
-        def finish(v: Any) -> Any:
-            if type(v) is not str:
-                return v
-            try:
-                return int(v)
-            except ValueError:
-                pass
-            try:
-                f = float(v)
-            except ValueError:
-                raise error("not a numeric string", v, expected=self.read_expected) from None
-            if not math.isfinite(f):
-                raise error("not a finite number", v, expected=self.read_expected)
-            return f
+        Returns:
+            The converter.
+        """
+        return _read_number
 
-        return finish
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Finish a column of cells; only strings need work.
+
+        Args:
+            values: wire values of one field across records (``None`` = empty).
+
+        Returns:
+            The values with numeric strings converted.
+        """
+        return [_read_number(v) if type(v) is str else v for v in values]
 
     def value_annotations(self) -> dict[Any, Finisher]:
-        return {float: float, int | float: same, int: self._to_int}
+        """``float``, ``int | float`` or ``int`` (an integral value).
+
+        Returns:
+            Annotation -> converter; a cell kept as a non-numeric string raises
+            :class:`~bitable_async.errors.FieldValueError` for these annotations.
+        """
+        return {float: self._to_float, int | float: self._to_num, int: self._to_int}
+
+    def _to_num(self, v: Any) -> int | float:
+        if type(v) is str:
+            raise self.error("not a numeric string", v, expected=self.read_expected)
+        return v  # type: ignore[no-any-return]
+
+    def _to_float(self, v: Any) -> float:
+        return float(self._to_num(v))
 
     def _to_int(self, v: Any) -> int:
-        if isinstance(v, float):
-            if not v.is_integer():
-                raise self.error("value is not integral", v, expected="an integral number")
-            return int(v)
-        return int(v)
+        n = self._to_num(v)
+        if isinstance(n, float):
+            if not n.is_integer():
+                raise self.error("value is not integral", n, expected="an integral number")
+            return int(n)
+        return n
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a number (strict: no strings, no bool, finite only).
+
+        Args:
+            value: an ``int``, ``float`` or ``Decimal``.
+
+        Returns:
+            The number.
+
+        Raises:
+            FieldValueError: not a finite number.
+        """
         if isinstance(value, bool):
             raise self.error("bool is not a number", value)
         if isinstance(value, int):
@@ -200,12 +296,44 @@ class SingleSelectCodec(_SelectBase):
     read_expected = "an option name string"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``str`` (the option name).
+        """
         return str
 
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Render a page's numbers of this field as strings (strings stay).
+
+        Args:
+            values: wire values (``None`` = empty).
+
+        Returns:
+            Strings (or ``None``).
+        """
+        return [v if v is None or type(v) is str else str(v) for v in values]
+
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``str``.
+        """
         return {str: same}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: an option name.
+
+        Returns:
+            The option name.
+
+        Raises:
+            FieldValueError: not a non-empty str, or not one of the field's options.
+        """
         return self._check(value, self._names(), value)
 
 
@@ -218,12 +346,33 @@ class MultiSelectCodec(_SelectBase):
     read_expected = "a list of option name strings"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``list[str]`` (option names).
+        """
         return list[str]
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``list[str]``.
+        """
         return {list[str]: same}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a list (or tuple) of option names.
+
+        Returns:
+            The list of option names.
+
+        Raises:
+            FieldValueError: not a list, or a name that is not an option.
+        """
         if not isinstance(value, (list, tuple)):
             raise self.error("not a list of option names", value)
         names = self._names()
@@ -238,12 +387,33 @@ class CheckboxCodec(BaseCodec):
     read_expected = "true or false"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``bool``.
+        """
         return bool
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``bool``.
+        """
         return {bool: same}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a bool.
+
+        Returns:
+            The bool.
+
+        Raises:
+            FieldValueError: not a bool.
+        """
         if isinstance(value, bool):
             return value
         raise self.error("not a bool", value)
@@ -260,12 +430,44 @@ class PhoneCodec(BaseCodec):
     read_expected = "a string"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``str``.
+        """
         return str
 
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Render a page's numbers of this field as strings (strings stay).
+
+        Args:
+            values: wire values (``None`` = empty).
+
+        Returns:
+            Strings (or ``None``).
+        """
+        return [v if v is None or type(v) is str else str(v) for v in values]
+
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``str``.
+        """
         return {str: same}
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a phone number string.
+
+        Returns:
+            The string.
+
+        Raises:
+            FieldValueError: not a str matching ``(\\+)?\\d*``.
+        """
         if not isinstance(value, str):
             raise self.error("not a str", value)
         if _PHONE.fullmatch(value) is None:
@@ -281,10 +483,36 @@ class AutoNumberCodec(BaseCodec):
     read_expected = "a string"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``str | int``.
+        """
         return str | int
 
     def make_finish(self) -> Finisher | None:
+        """The wire -> value conversion (see :meth:`BaseCodec.make_finish`).
+
+        Returns:
+            ``str``: numbers are rendered as strings.
+        """
         return str
 
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Render a page's numbers of this field as strings (strings stay).
+
+        Args:
+            values: wire values (``None`` = empty).
+
+        Returns:
+            Strings (or ``None``).
+        """
+        return [v if v is None or type(v) is str else str(v) for v in values]
+
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``str``.
+        """
         return {str: same}

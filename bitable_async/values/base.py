@@ -8,8 +8,9 @@ msgspec in one call: msgspec reads the cell into the codec's ``wire_type``, then
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import timezone, tzinfo
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -91,12 +92,20 @@ class CodecOptions:
             not (yet) in the field's option list. fields.md does not document
             that the API creates options on write, so this is off by default.
         resolve: builds a codec for another field (used by formula / lookup
-            values that announce their referenced type).
+            fields whose referenced field is declared in ``references``).
+        display_formula_ref: the request's ``display_formula_ref`` option:
+            ``True`` when formula / lookup cells come in the referenced field's
+            format, ``False`` or ``None`` (unknown) otherwise.
+        references: formula / lookup field name -> the schema (or type code) of
+            the field it references; applied only when ``display_formula_ref``
+            is ``True`` (see :mod:`bitable_async.values.codecs_derived`).
     """
 
     tz: tzinfo = timezone.utc
     allow_new_options: bool = False
     resolve: Callable[[FieldSchema], BaseCodec] | None = None
+    display_formula_ref: bool | None = None
+    references: Mapping[str, FieldSchema | int] = dc_field(default_factory=dict)
 
 
 @runtime_checkable
@@ -138,24 +147,69 @@ class FieldCodec(Protocol):
         ...
 
     def decode(self, raw: bytes | str | msgspec.Raw) -> Any:
-        """Decode the JSON of one cell (``null`` -> ``None``)."""
+        """Decode the JSON of one cell.
+
+        Args:
+            raw: the cell's JSON text.
+
+        Returns:
+            The typed value; ``None`` for ``null``.
+
+        Raises:
+            FieldValueError: the cell does not have the field type's read shape.
+        """
         ...
 
     def decode_builtin(self, obj: Any) -> Any:
-        """Decode a cell already parsed to builtins (``None`` -> ``None``)."""
+        """Decode a cell already parsed to builtins (e.g. by ``json.loads``).
+
+        Args:
+            obj: the parsed cell.
+
+        Returns:
+            The typed value; ``None`` for ``None``.
+
+        Raises:
+            FieldValueError: the cell does not have the field type's read shape.
+        """
         ...
 
     def encode(self, value: Any) -> Any:
-        """Encode a Python value to the exact write shape (``None`` clears the cell)."""
+        """Encode a Python value to the exact write shape of the field.
+
+        Args:
+            value: the value to write; ``None`` clears the cell.
+
+        Returns:
+            A JSON-ready builtin (``None`` for a clear).
+
+        Raises:
+            FieldValueError: the field is read-only or the value does not fit.
+        """
         ...
 
     def adapter(self, annotation: Any) -> Finisher | None:
-        """A converter from this codec's value to ``annotation``, or ``None`` if incompatible."""
+        """A converter from this codec's value to a record model annotation.
+
+        Args:
+            annotation: the model attribute's type, without ``None``.
+
+        Returns:
+            The converter, or ``None`` when the annotation does not fit the field.
+        """
         ...
 
 
 def short_repr(value: Any, limit: int = 80) -> str:
-    """A bounded repr for error messages."""
+    """A bounded repr for error messages.
+
+    Args:
+        value: any value.
+        limit: the maximum length of the repr part.
+
+    Returns:
+        ``"<repr> (<type name>)"``, the repr cut to ``limit`` characters.
+    """
     text = repr(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
@@ -163,15 +217,26 @@ def short_repr(value: Any, limit: int = 80) -> str:
 
 
 def same(value: Any) -> Any:
-    """The identity converter (a value that needs no conversion)."""
+    """The identity converter (a value that needs no conversion).
+
+    Args:
+        value: any value.
+
+    Returns:
+        ``value`` itself.
+    """
     return value
 
 
 class BaseCodec:
     """Shared machinery: cached decoders, error construction, default adapters.
 
-    Subclasses set ``kind``, ``wire_type`` and ``expected``, and override
-    ``encode_value`` (for writable types), ``_finish`` and ``value_annotations``.
+    Subclasses set ``kind``, ``expected`` and ``read_expected``, and override
+    the hooks: ``make_wire_type``, ``make_finish`` (when the wire value is not
+    final), ``finish_column`` (a faster column-wise finish, optional),
+    ``value_annotations`` and, for writable types, ``encode_value``. The hooks
+    are public so that a codec for a new field type can be written outside the
+    package; ``encode`` / ``decode`` are what callers use.
     """
 
     kind: ClassVar[str] = "raw"
@@ -181,6 +246,12 @@ class BaseCodec:
     read_expected: str = "a JSON value"
 
     def __init__(self, field: FieldSchema, options: CodecOptions | None = None) -> None:
+        """Bind the codec to a field and build its wire type, finisher and decoder.
+
+        Args:
+            field: the field's schema.
+            options: settings shared by the table's codecs (defaults: UTC, strict options).
+        """
         self.field = field
         self.options = options if options is not None else CodecOptions()
         self.wire_type: Any = self.make_wire_type()
@@ -190,19 +261,65 @@ class BaseCodec:
     # -- hooks --------------------------------------------------------------
 
     def make_wire_type(self) -> Any:
-        """The msgspec type of a non-null cell."""
+        """The msgspec type a non-null cell is read into (called once, at construction).
+
+        Returns:
+            A type msgspec can decode (``Any`` keeps the cell as builtins).
+        """
         return Any
 
     def make_finish(self) -> Finisher | None:
-        """The wire -> value conversion, or ``None`` when the wire value is final."""
+        """The wire -> value conversion (called once, at construction).
+
+        Returns:
+            A function of one non-``None`` wire value, or ``None`` when the wire
+            value is already the final value (then no per-cell work is done).
+            It raises :class:`CellValueError` for values out of range.
+        """
         return None
 
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Finish one field's wire values across a page (``finish`` must not be ``None``).
+
+        Codecs override this when a comprehension specialised to their values
+        is cheaper than one call of ``finish`` per cell.
+
+        Args:
+            values: the wire values of this field, one per record (``None`` = empty).
+
+        Returns:
+            The finished values, in the same order.
+
+        Raises:
+            CellValueError: a value is out of range (the caller re-runs record by
+                record to name the record).
+        """
+        finish = self.finish
+        assert finish is not None
+        return [None if v is None else finish(v) for v in values]
+
     def value_annotations(self) -> dict[Any, Finisher]:
-        """Annotations a record model may use for this field, with their converters."""
+        """The record model annotations this field fits, with their converters.
+
+        Returns:
+            Annotation (without ``None``) -> converter from the decoded value
+            (:func:`same` when the value already has that type).
+        """
         return {}
 
     def encode_value(self, value: Any) -> Any:
-        """Encode a non-``None`` value (writable codecs override this)."""
+        """Encode a non-``None`` value (writable codecs override this).
+
+        Args:
+            value: the value to write (never ``None``: :meth:`encode` handles clears).
+
+        Returns:
+            The write shape of the value.
+
+        Raises:
+            FieldValueError: always here (read-only field); in overrides, the
+                value does not fit.
+        """
         raise self.error("the field is read-only", value, expected="no value (read-only field)")
 
     # -- public -------------------------------------------------------------

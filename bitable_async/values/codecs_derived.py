@@ -1,30 +1,45 @@
 """Codecs of derived and unknown types: lookup (19), formula (20), unknown types.
 
-All are read-only. Their read shape is not documented beyond "in the format of
-the referenced field" when ``display_formula_ref=true`` (fields.md §3). The
-schema decides how far a cell is typed:
+All are read-only. fields.md §3 documents no read shape for them beyond this:
+by default a formula / lookup cell carries "the field's default type and
+result"; with the request option ``display_formula_ref=true`` it comes "in the
+format of the referenced field". So the type of a derived cell is taken from
+the schema and from the request, never guessed from the cell's shape:
 
-* a cell ``{"type": <code>, "value": [...]}`` announces the referenced type
-  (the shape the live API uses; *inferred*, not in the seeds): ``value`` is
-  decoded with that type's codec into a :class:`RefValue`;
-* otherwise a formula's ``formatter`` tells: a date format turns a timestamp
-  into a ``datetime``, a number format turns a numeric string into a number;
-* anything else stays the raw JSON value. A derived cell never fails to decode.
+1. **Referenced field** -- only when the request is known to have asked for
+   ``display_formula_ref=true`` (``RecordCodec.for_request``) *and* the
+   referenced field was declared (``RecordCodec(references={name: schema})``;
+   the field list does not document where a lookup points). The cell is
+   decoded by the referenced type's codec into a :class:`RefValue`: list-shaped
+   types (text, person, link ...) decode the cell as a whole, scalar types
+   decode each element of a list cell. A ``{"type": <code>, "value": ...}``
+   wrapper is unwrapped only when its ``type`` equals the declared code
+   (*inferred* tolerance of the live API's shape; the wrapper never picks a type).
+2. **Formula formatter** (``property.formatter``, fields.md §4): a number
+   format (``"0.00"``, ``"1,000"``, ``"%"`` ...) turns numbers and strict
+   numeric strings into numbers; a date format (``"yyyy/MM/dd"`` ...) turns
+   millisecond timestamps into aware datetimes.
+3. Otherwise the cell stays the raw JSON value (no per-cell work at all).
+
+A cell that does not fit the rule chosen for its field is kept raw: a derived
+cell never fails to decode, so it never breaks a listing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from bitable_async.errors import FieldValueError
-from bitable_async.models.fields import FormulaProperty, RawField, UnknownField
+from bitable_async.models.fields import FieldSchema, FormulaProperty, RawField, UnknownField
 from bitable_async.values.base import BaseCodec, Finisher
+from bitable_async.values.codecs_scalar import parse_numeric
 from bitable_async.values.codecs_time import ms_to_datetime
 from bitable_async.values.types import RefValue
 
-__all__ = ["FormulaCodec", "LookupCodec", "RawCodec"]
+__all__ = ["DATE_FORMATS", "NUMBER_FORMATS", "FormulaCodec", "LookupCodec", "RawCodec"]
 
-_NUMBER_FORMATS = frozenset(
+NUMBER_FORMATS = frozenset(
     {
         "0",
         "0.0",
@@ -41,6 +56,22 @@ _NUMBER_FORMATS = frozenset(
         "$0.00",
     }
 )
+"""Formula / number ``formatter`` values of a number result (fields.md §4)."""
+
+DATE_FORMATS = frozenset(
+    {
+        "yyyy/MM/dd HH:mm",
+        "yyyy/MM/dd",
+        "yyyy-MM-dd",
+        "yyyy-MM-dd HH:mm",
+        "MM-dd",
+        "MM/dd/yyyy",
+        "dd/MM/yyyy",
+    }
+)
+"""``formatter`` values of a date result (fields.md §4: the formula and date lists)."""
+
+_DERIVED = (19, 20)
 
 
 class RawCodec(BaseCodec):
@@ -50,92 +81,144 @@ class RawCodec(BaseCodec):
     read_only: ClassVar[bool] = True
 
 
+def _number_or_raw(v: Any) -> Any:
+    t = type(v)
+    if t is int or t is float:
+        return v
+    if t is str:
+        n = parse_numeric(v)
+        return v if n is None else n
+    return v
+
+
 class _DerivedCodec(BaseCodec):
     read_only: ClassVar[bool] = True
 
-    def _ref_codec(self, type_code: int) -> BaseCodec | None:
-        cache: dict[int, BaseCodec | None] = self.__dict__.setdefault("_refs", {})
-        if type_code not in cache:
-            cache[type_code] = self._make_ref_codec(type_code)
-        return cache[type_code]
+    def reference(self) -> BaseCodec | None:
+        """The codec of the referenced field, when rule 1 of the module applies.
 
-    def _make_ref_codec(self, type_code: int) -> BaseCodec | None:
-        resolve = self.options.resolve
-        if resolve is None or type_code in (19, 20):
+        Returns:
+            The codec, or ``None`` when the request did not ask for
+            ``display_formula_ref=true``, no reference was declared for this
+            field, or the declared type is itself derived or unknown.
+        """
+        opts = self.options
+        if opts.display_formula_ref is not True or not opts.references:
             return None
-        schema = RawField(field_name=self.field.field_name, type=type_code).to_schema()
-        if isinstance(schema, UnknownField):
+        ref = opts.references.get(self.field.field_name)
+        if ref is None or opts.resolve is None:
             return None
-        codec = resolve(schema)
-        return codec if isinstance(codec, BaseCodec) and not isinstance(codec, RawCodec) else None
+        schema = (
+            ref
+            if isinstance(ref, FieldSchema)
+            else RawField(field_name=self.field.field_name, type=ref).to_schema()
+        )
+        if schema.type in _DERIVED or isinstance(schema, UnknownField):
+            return None
+        codec = opts.resolve(schema)
+        return None if isinstance(codec, RawCodec) else codec
 
-    def _from_ref(self, v: dict[str, Any]) -> Any:
-        code = v.get("type")
-        if not isinstance(code, int) or isinstance(code, bool):
-            return v
-        inner = v.get("value")
-        codec = self._ref_codec(code)
-        if codec is None:
-            return v
-        try:
-            if codec.list_shaped or not isinstance(inner, list):
-                decoded = codec.decode_builtin(inner)
-            else:
-                decoded = [codec.decode_builtin(x) for x in inner]
-        except FieldValueError:
-            return v
-        return RefValue(type=code, value=decoded)
-
-    def _by_format(self, v: Any) -> Any:
-        return v
+    def _formatted(self) -> Finisher | None:
+        return None
 
     def make_finish(self) -> Finisher | None:
+        """The converter chosen by the schema and the request (module rules 1-3).
+
+        Returns:
+            The converter, or ``None`` for raw cells.
+        """
+        ref = self.reference()
+        if ref is None:
+            return self._formatted()
+        code = ref.field.type
+        whole = ref.list_shaped
+        decode = ref.decode_builtin
+
         def finish(v: Any) -> Any:
-            if isinstance(v, dict) and "type" in v and "value" in v:
-                return self._from_ref(v)
-            return self._by_format(v)
+            inner = v
+            if type(v) is dict and v.get("type") == code and "value" in v:
+                inner = v["value"]
+            try:
+                if whole or type(inner) is not list:
+                    decoded = decode(inner)
+                else:
+                    decoded = [decode(x) for x in inner]
+            except FieldValueError:
+                return v
+            return RefValue(type=code, value=decoded)
 
         return finish
 
 
 class LookupCodec(_DerivedCodec):
-    """Type 19 (read-only): typed when the cell announces its referenced type."""
+    """Type 19 (read-only): raw, or typed by a declared referenced field.
+
+    See the module docstring for the full rule.
+    """
 
     kind: ClassVar[str] = "lookup"
 
 
 class FormulaCodec(_DerivedCodec):
-    """Type 20 (read-only): typed by the announced type or by ``property.formatter``."""
+    """Type 20 (read-only): typed by a declared referenced field or by ``property.formatter``.
+
+    See the module docstring for the full rule.
+    """
 
     kind: ClassVar[str] = "formula"
 
-    def _format_mode(self) -> str:
+    def format_mode(self) -> str:
+        """How ``property.formatter`` types the result.
+
+        Returns:
+            ``"number"``, ``"date"`` or ``"raw"`` (no or an unknown formatter).
+        """
         prop = self.field.property
         fmt = prop.formatter if isinstance(prop, FormulaProperty) else None
         if not fmt:
             return "raw"
-        if "yy" in fmt or fmt == "MM-dd":
+        if fmt in DATE_FORMATS:
             return "date"
-        return "number" if fmt in _NUMBER_FORMATS else "raw"
+        return "number" if fmt in NUMBER_FORMATS else "raw"
 
-    def _by_format(self, v: Any) -> Any:
-        mode = self.__dict__.get("_mode")
-        if mode is None:
-            mode = self.__dict__["_mode"] = self._format_mode()
+    def _formatted(self) -> Finisher | None:
+        mode = self.format_mode()
+        if mode == "number":
+            return _number_or_raw
         if mode == "date":
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                try:
-                    return ms_to_datetime(v, self.options.tz)
-                except (OverflowError, ValueError, OSError):
-                    return v
-            return v
-        if mode == "number" and type(v) is str:
-            try:
-                return int(v)
-            except ValueError:
-                pass
-            try:
-                return float(v)
-            except ValueError:
+            tz = self.options.tz
+
+            def to_date(v: Any) -> Any:
+                t = type(v)
+                if t is int or t is float:
+                    try:
+                        return ms_to_datetime(v, tz)
+                    except (OverflowError, ValueError, OSError):
+                        return v
                 return v
-        return v
+
+            return to_date
+        return None
+
+
+def references_of(refs: Mapping[str, FieldSchema | int] | None) -> dict[str, FieldSchema | int]:
+    """Copy a ``references`` mapping, checking its values.
+
+    Args:
+        refs: derived field name -> the referenced field's schema or type code.
+
+    Returns:
+        A plain dict (empty for ``None``).
+
+    Raises:
+        TypeError: a value is neither a FieldSchema nor an int type code.
+    """
+    out: dict[str, FieldSchema | int] = {}
+    for name, ref in (refs or {}).items():
+        if isinstance(ref, bool) or not isinstance(ref, (FieldSchema, int)):
+            raise TypeError(
+                f"references[{name!r}] must be a FieldSchema or an int type code, "
+                f"not {type(ref).__name__}"
+            )
+        out[name] = ref
+    return out

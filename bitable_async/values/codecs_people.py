@@ -29,9 +29,19 @@ class PersonCodec(BaseCodec):
     read_expected = "a list of person objects"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``list[Person]``.
+        """
         return list[Person]
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``list[Person]``, or ``Person`` (the first one).
+        """
         return {list[Person]: same, Person: _first}
 
     def _id(self, item: Any, whole: Any) -> str:
@@ -48,6 +58,17 @@ class PersonCodec(BaseCodec):
         return uid
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: a user id, a Person, an ``{"id": ...}`` mapping, or a list of them.
+
+        Returns:
+            ``[{"id": ...}, ...]``.
+
+        Raises:
+            FieldValueError: not a person, an empty id, or several people for a single-person field.
+        """
         items = value if isinstance(value, (list, tuple)) else (value,)
         out = [{"id": self._id(item, value)} for item in items]
         prop = self.field.property
@@ -63,9 +84,20 @@ class _UserStampCodec(BaseCodec):
     read_expected = "a person object or a list of them"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``list[Person] | Person`` (000 and A.3 disagree).
+        """
         return list[Person] | Person
 
     def make_finish(self) -> Finisher | None:
+        """The wire -> value conversion (see :meth:`BaseCodec.make_finish`).
+
+        Returns:
+            The converter to one :class:`Person` (``None`` for an empty list).
+        """
+
         def finish(v: Any) -> Any:
             if isinstance(v, Person):
                 return v
@@ -74,6 +106,11 @@ class _UserStampCodec(BaseCodec):
         return finish
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``Person``.
+        """
         return {Person: same}
 
 
@@ -102,7 +139,17 @@ class GroupChatCodec(BaseCodec):
     read_expected = "a list of group chat objects"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``list[GroupChat]``.
+        """
         return list[GroupChat]
 
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``list[GroupChat]``.
+        """
         return {list[GroupChat]: same}

@@ -6,6 +6,7 @@ timezone-aware ``datetime`` in the table codec's time zone (UTC by default).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, ClassVar
 
@@ -53,9 +54,20 @@ class _TimestampCodec(BaseCodec):
     read_expected = "a millisecond timestamp (int)"
 
     def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``int | float`` (milliseconds).
+        """
         return int | float
 
     def make_finish(self) -> Finisher | None:
+        """The wire -> value conversion (see :meth:`BaseCodec.make_finish`).
+
+        Returns:
+            The converter to an aware ``datetime`` in the codec's time zone;
+            it raises :class:`CellValueError` for an out-of-range timestamp.
+        """
         tz = self.options.tz
         fromtimestamp = datetime.fromtimestamp
         error = self.error
@@ -69,7 +81,31 @@ class _TimestampCodec(BaseCodec):
 
         return finish
 
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Convert a page's timestamps of this field in one comprehension.
+
+        Args:
+            values: millisecond timestamps (``None`` = empty).
+
+        Returns:
+            Aware datetimes.
+
+        Raises:
+            CellValueError: a timestamp is out of range.
+        """
+        tz = self.options.tz
+        fromtimestamp = datetime.fromtimestamp
+        try:
+            return [None if v is None else fromtimestamp(v / 1000, tz) for v in values]
+        except (OverflowError, ValueError, OSError):
+            return super().finish_column(values)  # raises, naming the value
+
     def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``datetime``, ``int`` (milliseconds) or ``date``.
+        """
         return {datetime: same, int: datetime_to_ms, date: _to_date}
 
 
@@ -85,6 +121,17 @@ class DateCodec(_TimestampCodec):
     expected = "an aware datetime, a date, or an int of milliseconds"
 
     def encode_value(self, value: Any) -> Any:
+        """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
+
+        Args:
+            value: an aware datetime, a date, or an int of milliseconds.
+
+        Returns:
+            The millisecond timestamp.
+
+        Raises:
+            FieldValueError: a naive datetime or not a date.
+        """
         if isinstance(value, datetime):
             if value.tzinfo is None or value.utcoffset() is None:
                 raise self.error("naive datetime (no tzinfo)", value)

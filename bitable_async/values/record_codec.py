@@ -8,9 +8,15 @@ from the cell's shape. Two decode paths give the same :class:`Record`:
 * :meth:`RecordCodec.decode_page` / :meth:`RecordCodec.decode_record_list`
   decode response bytes straight into a msgspec Struct built for this table
   (``msgspec.defstruct``, one attribute per field renamed to the field name).
-  This is about twice as fast (see ``benchmarks/RESULTS.md``). When that decode
-  fails, the page is decoded again cell by cell so that the error names the
-  record and the field.
+  This is about twice as fast (see ``benchmarks/RESULTS.md``). Cells whose
+  wire value is final (text, selects, persons, attachments ...) get no Python
+  work at all; the others are finished column by column, one comprehension per
+  field over the page. When that decode fails, the page is decoded again cell
+  by cell so that the error names the record and the field.
+
+Formula and lookup cells follow the schema and the request's
+``display_formula_ref`` option (:meth:`RecordCodec.for_request`); see
+:mod:`bitable_async.values.codecs_derived`.
 
 Encoding validates every value against its field before returning anything.
 """
@@ -29,6 +35,7 @@ from bitable_async.errors import FieldValueError
 from bitable_async.models.fields import FieldSchema
 from bitable_async.models.record import RawRecord, RawRecordPage, Record, RecordPage
 from bitable_async.values.base import BaseCodec, CellValueError, short_repr
+from bitable_async.values.codecs_derived import references_of
 from bitable_async.values.codecs_time import ms_to_datetime
 from bitable_async.values.registry import codec_for
 from bitable_async.values.types import Person
@@ -81,6 +88,10 @@ class RecordCodec:
     Attributes:
         fields: the schema, in order (duplicate names: the last one wins).
         tz: time zone of decoded datetimes.
+        allow_new_options: select option names missing from the schema are accepted.
+        display_formula_ref: the read request's ``display_formula_ref`` option this
+            codec decodes for (``None``: unknown, treated as not set).
+        references: formula / lookup field name -> referenced field schema or type code.
     """
 
     def __init__(
@@ -89,6 +100,8 @@ class RecordCodec:
         *,
         tz: tzinfo = timezone.utc,
         allow_new_options: bool = False,
+        display_formula_ref: bool | None = None,
+        references: Mapping[str, FieldSchema | int] | None = None,
     ) -> None:
         """Build the codecs and the per-table Structs.
 
@@ -96,14 +109,32 @@ class RecordCodec:
             fields: the table's fields.
             tz: time zone of decoded datetimes (and of ``date`` values on write).
             allow_new_options: accept select option names missing from the schema.
+            display_formula_ref: the read request's ``display_formula_ref``
+                option (``None``: unknown). Use :meth:`for_request` to get the
+                codec of another setting.
+            references: formula / lookup field name -> the schema (or type code)
+                of the field it references. Applied only when
+                ``display_formula_ref`` is ``True``.
+
+        Raises:
+            TypeError: a ``references`` value is not a FieldSchema or int.
         """
         by_name: dict[str, FieldSchema] = {}
         for f in fields:
             by_name[f.field_name] = f
         self.fields: tuple[FieldSchema, ...] = tuple(by_name.values())
         self.tz = tz
+        self.allow_new_options = allow_new_options
+        self.display_formula_ref = display_formula_ref
+        self.references: dict[str, FieldSchema | int] = references_of(references)
         self._codecs: dict[str, BaseCodec] = {
-            name: codec_for(f, tz=tz, allow_new_options=allow_new_options)
+            name: codec_for(
+                f,
+                tz=tz,
+                allow_new_options=allow_new_options,
+                display_formula_ref=display_formula_ref,
+                references=self.references,
+            )
             for name, f in by_name.items()
         }
         self._by_id: dict[str, BaseCodec] = {
@@ -114,7 +145,13 @@ class RecordCodec:
         self._finish_at = tuple(
             (pos, c.finish) for pos, c in enumerate(self._codecs.values()) if c.finish is not None
         )
+        self._finish_cols = tuple(
+            (pos, c.finish_column)
+            for pos, c in enumerate(self._codecs.values())
+            if c.finish is not None
+        )
         self._models: dict[type[Any], Any] = {}
+        self._siblings: dict[bool | None, RecordCodec] = {}
         self._build_types()
 
     @classmethod
@@ -124,6 +161,8 @@ class RecordCodec:
         *,
         tz: tzinfo = timezone.utc,
         allow_new_options: bool = False,
+        display_formula_ref: bool | None = None,
+        references: Mapping[str, FieldSchema | int] | None = None,
     ) -> RecordCodec:
         """Build the codec of a table from its field list.
 
@@ -132,11 +171,51 @@ class RecordCodec:
             tz: time zone of decoded datetimes (and of ``date`` values on write).
             allow_new_options: accept select option names missing from the schema
                 (fields.md does not document that writes create options).
+            display_formula_ref: the read request's ``display_formula_ref``
+                option (``None``: unknown).
+            references: formula / lookup field name -> the referenced field's
+                schema or type code (used with ``display_formula_ref=True``).
 
         Returns:
             The codec.
+
+        Raises:
+            TypeError: a ``references`` value is not a FieldSchema or int.
         """
-        return cls(fields, tz=tz, allow_new_options=allow_new_options)
+        return cls(
+            fields,
+            tz=tz,
+            allow_new_options=allow_new_options,
+            display_formula_ref=display_formula_ref,
+            references=references,
+        )
+
+    def for_request(self, *, display_formula_ref: bool | None) -> RecordCodec:
+        """The codec for reads made with the given ``display_formula_ref`` option.
+
+        The option only changes how formula / lookup fields with a declared
+        reference decode, so without such fields this returns ``self``.
+        Otherwise the sibling codec is built once and cached.
+
+        Args:
+            display_formula_ref: the option the read request was sent with
+                (``None``: not sent).
+
+        Returns:
+            A codec sharing this one's schema and settings.
+        """
+        if display_formula_ref == self.display_formula_ref or not self.references:
+            return self
+        sibling = self._siblings.get(display_formula_ref)
+        if sibling is None:
+            sibling = self._siblings[display_formula_ref] = RecordCodec(
+                self.fields,
+                tz=self.tz,
+                allow_new_options=self.allow_new_options,
+                display_formula_ref=display_formula_ref,
+                references=self.references,
+            )
+        return sibling
 
     # ------------------------------------------------------------------ types
 
@@ -319,6 +398,43 @@ class RecordCodec:
             record_url=typed.record_url,
         )
 
+    def _convert_all(self, items: Sequence[Any]) -> list[Record]:
+        """Turn a page of :attr:`record_type` instances into records, column by column."""
+        if not items:
+            return []
+        names = self._names
+        if names:
+            cols: list[Any] = list(zip(*[astuple(r.fields) for r in items], strict=True))
+            try:
+                for pos, finish_column in self._finish_cols:
+                    cols[pos] = finish_column(cols[pos])
+            except CellValueError:
+                # Find the record: the row-wise path names it in its error.
+                for i, r in enumerate(items):
+                    self.convert(r, index=i)
+                raise
+            rows: list[dict[str, Any]] = [
+                dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)
+            ]
+        else:
+            rows = [{} for _ in items]
+        time = self._time
+        return [
+            Record(
+                record_id=r.record_id if r.record_id is not None else r.id,
+                fields=cells,
+                created_by=r.created_by,
+                created_time=None if r.created_time is None else time(r.created_time),
+                last_modified_by=r.last_modified_by,
+                last_modified_time=(
+                    None if r.last_modified_time is None else time(r.last_modified_time)
+                ),
+                shared_url=r.shared_url,
+                record_url=r.record_url,
+            )
+            for r, cells in zip(items, rows, strict=True)
+        ]
+
     def decode_page(self, data: bytes | str | msgspec.Raw) -> RecordPage:
         """Decode the ``data`` of list / search records straight from bytes (fast path).
 
@@ -339,10 +455,8 @@ class RecordCodec:
             raw = _RAW_PAGE.decode(data)
             self.decode_records(raw.items or [])
             raise
-        items = page.items or ()
-        convert = self.convert
         return RecordPage(
-            items=[convert(r, index=i) for i, r in enumerate(items)],
+            items=self._convert_all(page.items or ()),
             has_more=page.has_more,
             page_token=page.page_token,
             total=page.total,
@@ -366,7 +480,7 @@ class RecordCodec:
         except msgspec.ValidationError:
             self.decode_records(_RAW_LIST.decode(data))
             raise
-        return [self.convert(r, index=i) for i, r in enumerate(items)]
+        return self._convert_all(items)
 
     def decode_event_values(self, values: Iterable[Any]) -> dict[str, Any]:
         """Decode the ``before_value`` / ``after_value`` list of a record-changed event.

@@ -107,6 +107,8 @@ def codec_for(
     *,
     tz: tzinfo = timezone.utc,
     allow_new_options: bool = False,
+    display_formula_ref: bool | None = None,
+    references: Mapping[str, FieldSchema | int] | None = None,
 ) -> BaseCodec:
     """Build the codec bound to one field.
 
@@ -114,10 +116,20 @@ def codec_for(
         field: the field schema.
         tz: time zone of decoded datetimes and of ``date`` values on write.
         allow_new_options: accept select option names missing from the schema.
+        display_formula_ref: the read request's ``display_formula_ref`` option
+            (``None``: unknown); see :mod:`bitable_async.values.codecs_derived`.
+        references: formula / lookup field name -> the referenced field's schema
+            or type code (used only with ``display_formula_ref=True``).
 
     Returns:
         The codec (implements :class:`~bitable_async.values.base.FieldCodec`).
     """
     resolve = partial(codec_for, tz=tz, allow_new_options=allow_new_options)
-    options = CodecOptions(tz=tz, allow_new_options=allow_new_options, resolve=resolve)
+    options = CodecOptions(
+        tz=tz,
+        allow_new_options=allow_new_options,
+        resolve=resolve,
+        display_formula_ref=display_formula_ref,
+        references=references or {},
+    )
     return codec_class_for(field)(field, options)

@@ -27,13 +27,13 @@ cell never fails to decode, so it never breaks a listing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from bitable_async.errors import FieldValueError
 from bitable_async.models.fields import FieldSchema, FormulaProperty, RawField, UnknownField
 from bitable_async.values.base import BaseCodec, Finisher
-from bitable_async.values.codecs_scalar import parse_numeric
+from bitable_async.values.codecs_scalar import read_number_str
 from bitable_async.values.codecs_time import ms_to_datetime
 from bitable_async.values.types import RefValue
 
@@ -82,13 +82,7 @@ class RawCodec(BaseCodec):
 
 
 def _number_or_raw(v: Any) -> Any:
-    t = type(v)
-    if t is int or t is float:
-        return v
-    if t is str:
-        n = parse_numeric(v)
-        return v if n is None else n
-    return v
+    return read_number_str(v) if type(v) is str else v
 
 
 class _DerivedCodec(BaseCodec):
@@ -180,6 +174,19 @@ class FormulaCodec(_DerivedCodec):
         if fmt in DATE_FORMATS:
             return "date"
         return "number" if fmt in NUMBER_FORMATS else "raw"
+
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Finish a page's cells of this field (numeric strings inline for number formats).
+
+        Args:
+            values: wire values (``None`` = empty).
+
+        Returns:
+            The finished values.
+        """
+        if self.finish is _number_or_raw:
+            return [read_number_str(v) if type(v) is str else v for v in values]
+        return super().finish_column(values)
 
     def _formatted(self) -> Finisher | None:
         mode = self.format_mode()

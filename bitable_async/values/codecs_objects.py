@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import msgspec
@@ -332,6 +332,17 @@ class LocationCodec(BaseCodec):
             The converter of a bare ``"lng,lat"`` string to :class:`Location`.
         """
         return _to_location
+
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Wrap a page's bare ``"lng,lat"`` strings of this field; objects stay.
+
+        Args:
+            values: wire values (``None`` = empty).
+
+        Returns:
+            Locations or ``None``.
+        """
+        return [Location(location=v) if type(v) is str else v for v in values]
 
     def value_annotations(self) -> dict[Any, Finisher]:
         """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).

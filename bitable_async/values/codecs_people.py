@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from bitable_async.models.fields import PersonProperty
@@ -104,6 +104,17 @@ class _UserStampCodec(BaseCodec):
             return v[0] if v else None
 
         return finish
+
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """One :class:`Person` (or ``None``) per cell of a page, inline.
+
+        Args:
+            values: wire values (``None`` = empty).
+
+        Returns:
+            Persons or ``None``.
+        """
+        return [v if v is None or type(v) is Person else (v[0] if v else None) for v in values]
 
     def value_annotations(self) -> dict[Any, Finisher]:
         """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).

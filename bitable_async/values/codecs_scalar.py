@@ -30,6 +30,7 @@ __all__ = [
     "SingleSelectCodec",
     "TextCodec",
     "parse_numeric",
+    "read_number_str",
 ]
 
 
@@ -110,8 +111,7 @@ class EmailCodec(TextCodec):
     kind: ClassVar[str] = "email"
 
 
-_NUMERIC = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_INTEGRAL = re.compile(r"[+-]?[0-9]+")
+_NUMERIC = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
 def parse_numeric(text: str) -> int | float | None:
@@ -126,27 +126,42 @@ def parse_numeric(text: str) -> int | float | None:
         text: the string.
 
     Returns:
-        An ``int`` for integral digits, a finite ``float`` otherwise, or ``None``
+        An ``int`` for an integer, a finite ``float`` otherwise, or ``None``
         when the string is not a (finite, representable) number.
     """
-    if _INTEGRAL.fullmatch(text) is not None:
-        try:
+    if not text.isascii():
+        return None
+    try:
+        if text.isdigit():  # ASCII digits only: the common case, no regex
             return int(text)
-        except ValueError:  # more digits than int() accepts (sys.int_info)
+        m = _NUMERIC.fullmatch(text)
+        if m is None:
             return None
-    if _NUMERIC.fullmatch(text) is None:
+        if m.group(1) is None and m.group(2) is None:
+            return int(text)
+    except ValueError:  # more digits than int() converts (sys.int_info)
         return None
     f = float(text)
     return f if math.isfinite(f) else None
 
 
+def read_number_str(text: str) -> int | float | str:
+    """The read value of a string in a number cell.
+
+    Args:
+        text: the cell's string.
+
+    Returns:
+        The number when ``text`` is a strict numeric string (:func:`parse_numeric`),
+        else ``text`` itself: one odd cell (``"1,000"``, ``"66%"``) never breaks
+        a listing.
+    """
+    n = parse_numeric(text)
+    return text if n is None else n
+
+
 def _read_number(v: Any) -> Any:
-    # Numeric strings become numbers; any other string is kept as it is, so
-    # that one odd cell ("1,000", "66%") never breaks a listing.
-    if type(v) is not str:
-        return v
-    n = parse_numeric(v)
-    return v if n is None else n
+    return read_number_str(v) if type(v) is str else v
 
 
 class NumberCodec(BaseCodec):
@@ -190,7 +205,7 @@ class NumberCodec(BaseCodec):
         Returns:
             The values with numeric strings converted.
         """
-        return [_read_number(v) if type(v) is str else v for v in values]
+        return [read_number_str(v) if type(v) is str else v for v in values]
 
     def value_annotations(self) -> dict[Any, Finisher]:
         """``float``, ``int | float`` or ``int`` (an integral value).

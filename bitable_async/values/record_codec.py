@@ -404,7 +404,8 @@ class RecordCodec:
             return []
         names = self._names
         if names:
-            cols: list[Any] = list(zip(*[astuple(r.fields) for r in items], strict=True))
+            # Every row has len(names) cells, so the zips below cannot be ragged.
+            cols: list[Any] = list(zip(*[astuple(r.fields) for r in items], strict=False))
             try:
                 for pos, finish_column in self._finish_cols:
                     cols[pos] = finish_column(cols[pos])
@@ -414,7 +415,7 @@ class RecordCodec:
                     self.convert(r, index=i)
                 raise
             rows: list[dict[str, Any]] = [
-                dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)
+                dict(zip(names, row, strict=False)) for row in zip(*cols, strict=False)
             ]
         else:
             rows = [{} for _ in items]

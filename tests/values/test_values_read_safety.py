@@ -202,3 +202,27 @@ def test_models_with_number_attributes_refuse_a_raw_string(model: type[RecordMod
     with pytest.raises(FieldValueError) as info:
         mc.decode_page(body)
     assert (info.value.record_id, info.value.field_name) == ("b", "数字")
+
+
+def test_page_finishing_error_names_the_record() -> None:
+    """Cells are finished column by column; an out-of-range one still names its record."""
+    items: list[dict[str, Any]] = [
+        {"record_id": f"r{i}", "fields": {"日期": 1690992000000, "创建人": [{"id": "ou"}]}}
+        for i in range(6)
+    ]
+    items[3]["fields"]["日期"] = 1e300
+    body = example_bytes({"items": items})
+    with pytest.raises(FieldValueError) as info:
+        SEED.decode_page(body)
+    assert (info.value.record_index, info.value.record_id, info.value.field_name) == (
+        3,
+        "r3",
+        "日期",
+    )
+    with pytest.raises(FieldValueError) as info:
+        SEED.decode_record_list(example_bytes(items))
+    assert info.value.record_index == 3
+    del items[3]
+    page = SEED.decode_page(example_bytes({"items": items}))
+    assert [r.fields["创建人"].id for r in page.items] == ["ou"] * 5
+    assert all(r.fields["日期"].year == 2023 for r in page.items)

@@ -314,3 +314,97 @@ def test_seed_000_round_trips_field_by_field(seed: RecordCodec) -> None:
     # The whole writable part of the record encodes in one call.
     writable = {k: r.fields[k] for k in SEED_WRITES}
     assert seed.encode_fields(writable) == SEED_WRITES
+
+
+# ---------------------------------------------------------------- records/search
+
+
+def _search_data() -> dict[str, Any]:
+    """The ``data`` of records/search, in the shape supplement.md ("Records search") gives:
+    ``{items: [record], has_more, page_token, total}``, records in the list read shapes."""
+    return {
+        "has_more": True,
+        "page_token": "recSearchNext",
+        "total": 3,
+        "items": [
+            {
+                "record_id": "recS1",
+                "fields": {
+                    "任务描述": "搜索结果一",
+                    "人力耗时": "64",
+                    "人力评估": 2.5,
+                    "状态": "开发中",
+                    "相关部门": ["研发", "产品"],
+                    "截止日期": 1702455191000,
+                    "是否完成": False,
+                    "任务执行人": [
+                        {"id": "ou_1", "name": "黄泡泡", "en_name": "Paopao", "email": "p@x.cn"}
+                    ],
+                    "文档地址": {"link": "https://bitable.feishu.cn", "text": "官网"},
+                    "任务附件": [
+                        {"file_token": "boxS1", "name": "a.png", "size": 12, "type": "image/png"}
+                    ],
+                    "单向关联": [
+                        {"type": "text", "table_id": "tblL", "record_ids": ["recL1"], "text": "一"}
+                    ],
+                    "双向关联": [
+                        {
+                            "type": "text",
+                            "table_id": "tblL",
+                            "record_ids": ["recL1", "recL2"],
+                            "text": "一,二",
+                        }
+                    ],
+                },
+            },
+            {
+                "record_id": "recS2",
+                "fields": {
+                    "任务描述": [{"type": "text", "text": "段落"}],
+                    "人力耗时": "1,000",
+                    "是否完成": True,
+                    "对应 OKR": [{"type": "text", "text": "KR 1"}],
+                },
+            },
+            {"record_id": "recS3", "fields": {}},
+        ],
+    }
+
+
+def test_search_response(task: RecordCodec) -> None:
+    data = _search_data()
+    page = task.decode_page(example_bytes(data))
+    assert (page.has_more, page.page_token, page.total) == (True, "recSearchNext", 3)
+    assert [r.record_id for r in page.items] == ["recS1", "recS2", "recS3"]
+    f = page.items[0].fields
+    assert f["任务描述"] == "搜索结果一"
+    assert f["人力耗时"] == 64
+    assert isinstance(f["人力耗时"], int)
+    assert f["人力评估"] == 2.5
+    assert f["状态"] == "开发中"
+    assert f["相关部门"] == ["研发", "产品"]
+    assert f["截止日期"] == datetime(2023, 12, 13, 8, 13, 11, tzinfo=UTC)
+    assert f["是否完成"] is False
+    assert f["任务执行人"] == [Person(id="ou_1", name="黄泡泡", en_name="Paopao", email="p@x.cn")]
+    assert f["文档地址"] == Url(link="https://bitable.feishu.cn", text="官网")
+    assert f["任务附件"] == [
+        Attachment(file_token="boxS1", name="a.png", size=12, type="image/png")
+    ]
+    assert f["单向关联"] == LinkValue(record_ids=("recL1",), table_id="tblL", text="一")
+    assert f["双向关联"].record_ids == ("recL1", "recL2")
+    assert f["多行文本"] is None  # absent from the response
+    g = page.items[1].fields
+    assert g["任务描述"] == [TextSegment(type="text", text="段落")]
+    assert g["人力耗时"] == "1,000"  # not a strict number: kept raw, the page still decodes
+    assert g["是否完成"] is True
+    assert g["对应 OKR"] == LinkValue(text="KR 1", ids_known=False)
+    assert all(v is None for v in page.items[2].fields.values())
+    # the cell-by-cell path agrees
+    raw = msgspec.json.decode(example_bytes(data), type=RawRecordPage)
+    assert task.decode_records(raw.items or []) == page.items
+    # what search returned writes back (links with known ids only)
+    first = {k: v for k, v in f.items() if v is not None and k != "双向关联"}
+    wire = task.encode_fields(first)
+    assert wire["单向关联"] == ["recL1"]
+    assert wire["任务执行人"] == [{"id": "ou_1"}]
+    assert wire["截止日期"] == 1702455191000

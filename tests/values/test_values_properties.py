@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bitable_async.errors import FieldValueError
-from bitable_async.values import RecordCodec
+from bitable_async.values import LinkValue, RecordCodec
 
 CODEC = RecordCodec.from_fields([*seed_schema(), *derived_schema()])
 OPTIONS = ["选项1", "选项2"]
@@ -58,7 +59,9 @@ link_cell = st.one_of(
         st.fixed_dictionaries(
             {"record_ids": st.lists(ids, max_size=3)},
             optional={"table_id": ids, "text": texts, "type": st.just("text")},
-        ),
+        )
+        # the display-text-only element of list/get: its ids are unknown
+        | st.fixed_dictionaries({"text": texts, "type": st.just("text")}),
         max_size=2,
     ),
 )
@@ -102,6 +105,11 @@ def test_encode_decode_is_stable(name: str) -> None:
     @given(READ_SHAPES[name])
     def check(cell: Any) -> None:
         value = codec.decode(msgspec.json.encode(cell))
+        if isinstance(value, LinkValue) and not value.ids_known:
+            # never written back as an empty / truncated link
+            with pytest.raises(FieldValueError, match="ids unknown"):
+                codec.encode(value)
+            return
         wire = codec.encode(value)
         # the write shape reads back to a value that encodes to the same write shape
         again = codec.decode(msgspec.json.encode(wire))
@@ -156,5 +164,74 @@ def test_non_json_cells_raise_field_value_error(data: bytes) -> None:
 @SETTINGS
 @given(st.sampled_from(ALL_FIELDS), python_garbage)
 def test_garbage_values_on_write_raise_field_value_error_only(name: str, value: Any) -> None:
-    err = _attempt(lambda: CODEC.encode_fields({name: value}, record_index=0))
-    assert err is None or (err.field_name, err.record_index) == (name, 0)
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        out.update(CODEC.encode_fields({name: value}, record_index=0))
+
+    err = _attempt(run)
+    if err is not None:
+        assert (err.field_name, err.record_index) == (name, 0)
+        return
+    # accepted: then it is a valid write shape, which reads back through the codec
+    codec = CODEC.codec(name)
+    assert not codec.read_only
+    wire = out[name]
+    if wire is not None:
+        codec.decode(msgspec.json.encode(wire))
+
+
+# Values each writable type must refuse (drawn at random from these families).
+scalars = st.integers() | finite | st.booleans()
+dicts = st.dictionaries(st.text(max_size=4), json_values, max_size=3)
+non_str_lists = st.lists(st.integers() | st.booleans() | dicts, min_size=1, max_size=3)
+bad_texts = st.integers() | finite | st.booleans() | dicts | st.lists(texts, min_size=1, max_size=3)
+bad_numbers = st.text(max_size=8) | st.booleans() | dicts | st.lists(finite, max_size=3)
+bad_numbers |= st.sampled_from([float("nan"), float("inf"), float("-inf")])
+not_an_option = texts.filter(lambda t: t not in OPTIONS)
+naive = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1))
+BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "多行文本": bad_texts,
+    "条码": bad_texts,
+    "数字": bad_numbers,
+    "进度": bad_numbers,
+    "货币": bad_numbers,
+    "评分": bad_numbers,
+    "单选": scalars | dicts | st.lists(st.sampled_from(OPTIONS), max_size=2) | not_an_option,
+    "多选": st.sampled_from(OPTIONS) | scalars | dicts | st.lists(not_an_option, min_size=1),
+    "日期": texts | finite | st.booleans() | dicts | st.lists(st.integers(), max_size=2) | naive,
+    "复选框": st.integers() | finite | texts | dicts | st.lists(st.booleans(), max_size=2),
+    "人员": scalars | st.just("") | st.fixed_dictionaries({"name": texts}) | non_str_lists,
+    "电话号码": scalars
+    | dicts
+    | st.lists(texts, max_size=2)
+    | st.from_regex(r"\+?[0-9]*[a-z\- ][0-9]*", fullmatch=True),
+    "超链接": scalars | st.just("") | st.fixed_dictionaries({"text": texts}) | non_str_lists,
+    # a non-empty str is a file token (accepted by design); the empty one is not
+    "附件": scalars | st.just("") | st.fixed_dictionaries({"name": texts}) | non_str_lists,
+    "单向关联": scalars
+    | st.just("")
+    | dicts
+    | non_str_lists
+    | st.just(LinkValue(text="shown only", ids_known=False)),
+    "地理位置": scalars
+    | dicts
+    | st.sampled_from(["", "1", "1,2,3", "200,0", "0,91", "a,b", "nan,1"])
+    | st.tuples(st.booleans(), st.booleans()),
+}
+
+
+def test_every_writable_type_has_bad_values() -> None:
+    assert set(BAD_VALUES) == set(READ_SHAPES)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_VALUES))
+def test_known_bad_values_raise_field_value_error(name: str) -> None:
+    @SETTINGS
+    @given(BAD_VALUES[name])
+    def check(value: Any) -> None:
+        with pytest.raises(FieldValueError) as info:
+            CODEC.encode_fields({name: value}, record_index=7)
+        assert (info.value.field_name, info.value.record_index) == (name, 7)
+
+    check()

@@ -120,7 +120,11 @@ class DateValue:
     """A date operand of a records/search condition (``ExactDate`` or a relative word)."""
 
     def wire(self) -> list[str]:
-        """Return the condition ``value`` list, e.g. ``["Today"]``."""
+        """The condition's ``value`` list for this date.
+
+        Returns:
+            The list, e.g. ``["Today"]`` or ``["ExactDate", "<ms>"]``.
+        """
         raise NotImplementedError
 
 
@@ -154,7 +158,11 @@ class ExactDate(DateValue):
         object.__setattr__(self, "ms", ms)
 
     def wire(self) -> list[str]:
-        """Return ``["ExactDate", "<ms>"]``."""
+        """The condition's ``value`` list for this day.
+
+        Returns:
+            ``["ExactDate", "<ms>"]``.
+        """
         return ["ExactDate", str(self.ms)]
 
 
@@ -170,7 +178,11 @@ class RelativeDate(DateValue):
     word: str
 
     def wire(self) -> list[str]:
-        """Return ``[word]``."""
+        """The condition's ``value`` list for this relative date.
+
+        Returns:
+            ``[word]``, e.g. ``["Tomorrow"]``.
+        """
         return [self.word]
 
 
@@ -258,29 +270,74 @@ class Condition:
     value: tuple[str, ...] = ()
 
     def to_condition(self) -> dict[str, Any]:
-        """Return the condition object ``{field_name, operator, value}``."""
+        """The wire condition object.
+
+        Returns:
+            ``{"field_name", "operator", "value"}``.
+        """
         return {"field_name": self.field_name, "operator": self.operator,
                 "value": list(self.value)}
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a whole ``filter`` object holding only this condition."""
+        """A whole records/search ``filter`` object holding only this condition.
+
+        Returns:
+            ``{"conjunction": "and", "conditions": [...]}``.
+        """
         return Group("and", (self,)).to_dict()
 
     def to_json(self) -> str:
-        """Return :meth:`to_dict` as compact JSON."""
+        """The :meth:`to_dict` filter as compact JSON.
+
+        Returns:
+            The JSON text.
+        """
         return Group("and", (self,)).to_json()
 
     def __and__(self, other: Condition | Group) -> Group:
+        """``a & b``: both must hold.
+
+        Args:
+            other: a condition or group.
+
+        Returns:
+            The ``and`` group.
+
+        Raises:
+            ConfigurationError: ``other`` is not a filter, or two levels of nesting are needed.
+        """
         return _combine("and", self, other)
 
     def __or__(self, other: Condition | Group) -> Group:
+        """``a | b``: either may hold.
+
+        Args:
+            other: a condition or group.
+
+        Returns:
+            The ``or`` group.
+
+        Raises:
+            ConfigurationError: ``other`` is not a filter, or two levels of nesting are needed.
+        """
         return _combine("or", self, other)
 
     def __bool__(self) -> bool:
+        """Refuse truth testing (``and`` / ``or`` / chained comparisons would drop conditions).
+
+        Returns:
+            Never.
+
+        Raises:
+            ConfigurationError: always; use ``&`` and ``|``.
+        """
         raise ConfigurationError(NO_BOOL)
 
     def __invert__(self) -> Condition:
         """Negate ``is``/``isNot``, ``contains``/``doesNotContain``, ``isEmpty``/``isNotEmpty``.
+
+        Returns:
+            The condition with the inverse operator.
 
         Raises:
             ConfigurationError: other operators have no exact inverse.
@@ -309,7 +366,12 @@ class Group:
     children: tuple[Group, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the ``filter`` object (``children`` only when there are some)."""
+        """The records/search ``filter`` object.
+
+        Returns:
+            ``{"conjunction", "conditions", "children"?}`` (``children`` only when
+            there are some).
+        """
         out: dict[str, Any] = {"conjunction": self.conjunction,
                                "conditions": [c.to_condition() for c in self.conditions]}
         if self.children:
@@ -317,13 +379,39 @@ class Group:
         return out
 
     def to_json(self) -> str:
-        """Return :meth:`to_dict` as compact JSON."""
+        """The :meth:`to_dict` filter as compact JSON.
+
+        Returns:
+            The JSON text.
+        """
         return _ENCODER.encode(self.to_dict()).decode()
 
     def __and__(self, other: Condition | Group) -> Group:
+        """``a & b``: both must hold.
+
+        Args:
+            other: a condition or group.
+
+        Returns:
+            The ``and`` group.
+
+        Raises:
+            ConfigurationError: ``other`` is not a filter, or two levels of nesting are needed.
+        """
         return _combine("and", self, other)
 
     def __or__(self, other: Condition | Group) -> Group:
+        """``a | b``: either may hold.
+
+        Args:
+            other: a condition or group.
+
+        Returns:
+            The ``or`` group.
+
+        Raises:
+            ConfigurationError: ``other`` is not a filter, or two levels of nesting are needed.
+        """
         return _combine("or", self, other)
 
 
@@ -357,6 +445,15 @@ def _combine(conj: Literal["and", "or"], *items: object) -> Group:
 def all_of(*items: Condition | Group) -> Group:
     """Return the ``and`` of conditions/groups (``all_of()`` matches everything).
 
+    Args:
+        *items: conditions and groups.
+
+    Returns:
+        The ``and`` group.
+
+    Raises:
+        ConfigurationError: an item is not a filter, or two levels of nesting are needed.
+
     Example:
         >>> all_of(F("A") == 1, F("B") == 2).to_dict()["conjunction"]
         'and'
@@ -367,12 +464,19 @@ def all_of(*items: Condition | Group) -> Group:
 def any_of(*items: Condition | Group) -> Group:
     """Return the ``or`` of conditions/groups.
 
+    Args:
+        *items: conditions and groups (at least one).
+
+    Returns:
+        The ``or`` group.
+
+    Raises:
+        ConfigurationError: no items (an empty ``or`` has no sensible meaning), an
+            item is not a filter, or two levels of nesting are needed.
+
     Example:
         >>> any_of(F("A") == 1, F("B") == 2).to_dict()["conjunction"]
         'or'
-
-    Raises:
-        ConfigurationError: no items (an empty ``or`` has no sensible meaning).
     """
     if not items:
         raise ConfigurationError("any_of() needs at least one condition")
@@ -407,71 +511,227 @@ class F:
         return Condition(self.name, op, tuple(_values(self.name, op, value, many=many)))
 
     def is_(self, value: object) -> Condition:
-        """``is``: equal to one value (a list for multi-valued fields), or a date."""
+        """``is``: equal to one value (a list for multi-valued fields), or a date.
+
+        Args:
+            value: a value, a list of values, or a :class:`DateValue` / aware datetime.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("is", value, many=True)
 
     def is_not(self, value: object) -> Condition:
-        """``isNot``: the opposite of :meth:`is_`."""
+        """``isNot``: the opposite of :meth:`is_`.
+
+        Args:
+            value: as for :meth:`is_`.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("isNot", value, many=True)
 
     def contains(self, *values: object) -> Condition:
-        """``contains``: contains any of the values."""
+        """``contains``: contains any of the values.
+
+        Args:
+            *values: one or more values.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("contains", list(values), many=True)
 
     def does_not_contain(self, *values: object) -> Condition:
-        """``doesNotContain``: contains none of the values."""
+        """``doesNotContain``: contains none of the values.
+
+        Args:
+            *values: one or more values.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("doesNotContain", list(values), many=True)
 
     def is_empty(self) -> Condition:
-        """``isEmpty`` (value ``[]``)."""
+        """``isEmpty`` (value ``[]``).
+
+        Returns:
+            The condition.
+        """
         return Condition(self.name, "isEmpty")
 
     def is_not_empty(self) -> Condition:
-        """``isNotEmpty`` (value ``[]``)."""
+        """``isNotEmpty`` (value ``[]``).
+
+        Returns:
+            The condition.
+        """
         return Condition(self.name, "isNotEmpty")
 
     def gt(self, value: object) -> Condition:
-        """``isGreater`` (same as ``>``)."""
+        """``isGreater`` (same as ``>``).
+
+        Args:
+            value: a number, a text or a date.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("isGreater", value)
 
     def ge(self, value: object) -> Condition:
-        """``isGreaterEqual`` (same as ``>=``)."""
+        """``isGreaterEqual`` (same as ``>=``).
+
+        Args:
+            value: a number, a text or a date.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("isGreaterEqual", value)
 
     def lt(self, value: object) -> Condition:
-        """``isLess`` (same as ``<``)."""
+        """``isLess`` (same as ``<``).
+
+        Args:
+            value: a number, a text or a date.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("isLess", value)
 
     def le(self, value: object) -> Condition:
-        """``isLessEqual`` (same as ``<=``)."""
+        """``isLessEqual`` (same as ``<=``).
+
+        Args:
+            value: a number, a text or a date.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("isLessEqual", value)
 
     def like(self, value: str) -> Condition:
-        """``like``: fuzzy text match with one value."""
+        """``like``: fuzzy text match with one value.
+
+        Args:
+            value: the text.
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         return self._one("like", value)
 
     def in_(self, values: Sequence[object]) -> Condition:
-        """``in``: equal to any of the values."""
+        """``in``: equal to any of the values.
+
+        Args:
+            values: a list of values (not a str).
+
+        Returns:
+            The condition.
+
+        Raises:
+            ConfigurationError: a value of a type the condition cannot carry.
+        """
         if isinstance(values, str):
             raise ConfigurationError(f"field {self.name!r}: in_() takes a list of values")
         return self._one("in", list(values), many=True)
 
     def __eq__(self, value: object) -> Condition:  # type: ignore[override]
+        """``F(name) == value``, same as :meth:`is_`.
+
+        Args:
+            value: the operand.
+
+        Returns:
+            The condition.
+        """
         return self.is_(value)
 
     def __ne__(self, value: object) -> Condition:  # type: ignore[override]
+        """``F(name) != value``, same as :meth:`is_not`.
+
+        Args:
+            value: the operand.
+
+        Returns:
+            The condition.
+        """
         return self.is_not(value)
 
     def __gt__(self, value: object) -> Condition:
+        """``F(name) > value``, same as :meth:`gt`.
+
+        Args:
+            value: the operand.
+
+        Returns:
+            The condition.
+        """
         return self.gt(value)
 
     def __ge__(self, value: object) -> Condition:
+        """``F(name) >= value``, same as :meth:`ge`.
+
+        Args:
+            value: the operand.
+
+        Returns:
+            The condition.
+        """
         return self.ge(value)
 
     def __lt__(self, value: object) -> Condition:
+        """``F(name) < value``, same as :meth:`lt`.
+
+        Args:
+            value: the operand.
+
+        Returns:
+            The condition.
+        """
         return self.lt(value)
 
     def __le__(self, value: object) -> Condition:
+        """``F(name) <= value``, same as :meth:`le`.
+
+        Args:
+            value: the operand.
+
+        Returns:
+            The condition.
+        """
         return self.le(value)
 
     __hash__ = None  # type: ignore[assignment]
@@ -493,20 +753,49 @@ class Sort:
         require_name(self.field_name)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return ``{"field_name", "desc"}``."""
+        """The records/search sort item.
+
+        Returns:
+            ``{"field_name", "desc"}``.
+        """
         return {"field_name": self.field_name, "desc": self.desc}
 
     def __str__(self) -> str:
+        """The list-records sort key.
+
+        Returns:
+            ``"<field> ASC"`` or ``"<field> DESC"``.
+        """
         return f"{self.field_name} {'DESC' if self.desc else 'ASC'}"
 
 
 def desc(field_name: str) -> Sort:
-    """Return a descending :class:`Sort`. Example: ``desc("Due")``."""
+    """Return a descending :class:`Sort`. Example: ``desc("Due")``.
+
+    Args:
+        field_name: the field to sort by.
+
+    Returns:
+        The sort key.
+
+    Raises:
+        ConfigurationError: an empty field name.
+    """
     return Sort(field_name, desc=True)
 
 
 def asc(field_name: str) -> Sort:
-    """Return an ascending :class:`Sort`. Example: ``asc("Name")``."""
+    """Return an ascending :class:`Sort`. Example: ``asc("Name")``.
+
+    Args:
+        field_name: the field to sort by.
+
+    Returns:
+        The sort key.
+
+    Raises:
+        ConfigurationError: an empty field name.
+    """
     return Sort(field_name)
 
 

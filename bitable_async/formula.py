@@ -55,6 +55,11 @@ class ParamTooLongError(ConfigurationError):
     """
 
     def __init__(self, param: str, length: int, limit: int) -> None:
+        """Args:
+            param: ``"filter"`` or ``"sort"``.
+            length: its length in characters.
+            limit: the documented maximum.
+        """
         super().__init__(f"{param} is {length} characters; the API allows at most {limit} "
                          f"(shorten it or use records/search)")
         self.param, self.length, self.limit = param, length, limit
@@ -66,6 +71,13 @@ class FilterTooLongError(ParamTooLongError):
 
 def require_name(name: object, what: str = "field name") -> str:
     """Return ``name`` if it is a non-empty string (shared by the filter builders).
+
+    Args:
+        name: the value to check.
+        what: what it names, for the error message.
+
+    Returns:
+        ``name``.
 
     Raises:
         ConfigurationError: anything else.
@@ -84,6 +96,12 @@ def literal(value: object) -> str:
     Strings are double-quoted with ``\\`` and ``"`` backslash-escaped; numbers
     as written; ``bool`` as ``1``/``0`` (the checkbox convention of the
     guide); a :class:`~datetime.date` as ``TODATE("yyyy-MM-dd")``.
+
+    Args:
+        value: a str, int, finite float, bool or date.
+
+    Returns:
+        The literal's formula text.
 
     Raises:
         ConfigurationError: another type, or a non-finite float.
@@ -133,6 +151,11 @@ class Expr:
         self._text, self._prec, self._logic, self._args = text, prec, logic, args
 
     def __str__(self) -> str:
+        """The formula text (not checked against the length limit).
+
+        Returns:
+            The text.
+        """
         return self._text
 
     def __repr__(self) -> str:
@@ -140,6 +163,9 @@ class Expr:
 
     def to_param(self) -> str:
         """Return the formula, checked against the 2,000 character limit.
+
+        Returns:
+            The formula text for the ``filter`` query parameter.
 
         Raises:
             FilterTooLongError: the formula is too long.
@@ -151,21 +177,87 @@ class Expr:
         return Expr(f"{_operand(self, _PREC_CAT)}{op}{_operand(other, _PREC_CAT)}", _PREC_CMP)
 
     def __eq__(self, other: object) -> Expr:  # type: ignore[override]
+        """``x == y`` renders ``x=y``.
+
+        Args:
+            other: an expression or a literal value.
+
+        Returns:
+            The comparison.
+
+        Raises:
+            ConfigurationError: a value that has no formula literal.
+        """
         return self._cmp("=", other)
 
     def __ne__(self, other: object) -> Expr:  # type: ignore[override]
+        """``x != y`` renders ``x!=y``.
+
+        Args:
+            other: an expression or a literal value.
+
+        Returns:
+            The comparison.
+
+        Raises:
+            ConfigurationError: a value that has no formula literal.
+        """
         return self._cmp("!=", other)
 
     def __gt__(self, other: object) -> Expr:
+        """``x > y`` renders ``x>y``.
+
+        Args:
+            other: an expression or a literal value.
+
+        Returns:
+            The comparison.
+
+        Raises:
+            ConfigurationError: a value that has no formula literal.
+        """
         return self._cmp(">", other)
 
     def __ge__(self, other: object) -> Expr:
+        """``x >= y`` renders ``x>=y``.
+
+        Args:
+            other: an expression or a literal value.
+
+        Returns:
+            The comparison.
+
+        Raises:
+            ConfigurationError: a value that has no formula literal.
+        """
         return self._cmp(">=", other)
 
     def __lt__(self, other: object) -> Expr:
+        """``x < y`` renders ``x<y``.
+
+        Args:
+            other: an expression or a literal value.
+
+        Returns:
+            The comparison.
+
+        Raises:
+            ConfigurationError: a value that has no formula literal.
+        """
         return self._cmp("<", other)
 
     def __le__(self, other: object) -> Expr:
+        """``x <= y`` renders ``x<=y``.
+
+        Args:
+            other: an expression or a literal value.
+
+        Returns:
+            The comparison.
+
+        Raises:
+            ConfigurationError: a value that has no formula literal.
+        """
         return self._cmp("<=", other)
 
     __hash__ = None  # type: ignore[assignment]
@@ -197,6 +289,12 @@ class Expr:
     def contains(self, *needles: object) -> Expr:
         """``x.contains("a")``; several needles give an ``OR`` of contains.
 
+        Args:
+            *needles: expressions or literal values (at least one).
+
+        Returns:
+            The expression.
+
         Raises:
             ConfigurationError: no needle.
         """
@@ -207,28 +305,81 @@ class Expr:
         return parts[0] if len(parts) == 1 else OR(*parts)
 
     def not_contains(self, *needles: object) -> Expr:
-        """``NOT(x.contains(...))``."""
+        """``NOT(x.contains(...))``.
+
+        Args:
+            *needles: expressions or literal values (at least one).
+
+        Returns:
+            The expression.
+
+        Raises:
+            ConfigurationError: no needle.
+        """
         return NOT(self.contains(*needles))
 
     def is_empty(self) -> Expr:
-        """``x=""`` (the guide's emptiness test)."""
+        """``x=""`` (the guide's emptiness test).
+
+        Returns:
+            The expression.
+        """
         return self == ""
 
     def is_not_empty(self) -> Expr:
-        """``NOT(x="")``."""
+        """``NOT(x="")``.
+
+        Returns:
+            The expression.
+        """
         return NOT(self.is_empty())
 
     # logic -------------------------------------------------------------
     def __bool__(self) -> bool:
+        """Refuse truth testing (``and`` / ``or`` / chained comparisons would drop terms).
+
+        Returns:
+            Never.
+
+        Raises:
+            ConfigurationError: always; use ``&``, ``|`` and ``~``.
+        """
         raise ConfigurationError(NO_BOOL)
 
     def __and__(self, other: Expr) -> Expr:
+        """``a & b`` renders ``AND(a,b)``.
+
+        Args:
+            other: an expression.
+
+        Returns:
+            The flattened ``AND``.
+
+        Raises:
+            ConfigurationError: ``other`` is not an expression.
+        """
         return AND(self, other)
 
     def __or__(self, other: Expr) -> Expr:
+        """``a | b`` renders ``OR(a,b)``.
+
+        Args:
+            other: an expression.
+
+        Returns:
+            The flattened ``OR``.
+
+        Raises:
+            ConfigurationError: ``other`` is not an expression.
+        """
         return OR(self, other)
 
     def __invert__(self) -> Expr:
+        """``~a`` renders ``NOT(a)``.
+
+        Returns:
+            The negation.
+        """
         return NOT(self)
 
 
@@ -251,17 +402,43 @@ def _logic(name: str, items: tuple[Expr, ...]) -> Expr:
 
 
 def AND(*items: Expr) -> Expr:
-    """``AND(a,b,...)``; nested ANDs are flattened. Example: ``AND(x > 1, y < 2)``."""
+    """``AND(a,b,...)``; nested ANDs are flattened. Example: ``AND(x > 1, y < 2)``.
+
+    Args:
+        *items: expressions (at least one).
+
+    Returns:
+        The expression.
+
+    Raises:
+        ConfigurationError: no item, or an item that is not an expression.
+    """
     return _logic("AND", items)
 
 
 def OR(*items: Expr) -> Expr:
-    """``OR(a,b,...)``; nested ORs are flattened. Example: ``OR(x == 1, x == 2)``."""
+    """``OR(a,b,...)``; nested ORs are flattened. Example: ``OR(x == 1, x == 2)``.
+
+    Args:
+        *items: expressions (at least one).
+
+    Returns:
+        The expression.
+
+    Raises:
+        ConfigurationError: no item, or an item that is not an expression.
+    """
     return _logic("OR", items)
 
 
 def NOT(item: Expr) -> Expr:
     """``NOT(a)``. Example: ``NOT(CurrentValue["Name"] == "")``.
+
+    Args:
+        item: an expression.
+
+    Returns:
+        The negation.
 
     Raises:
         ConfigurationError: not an expression.
@@ -273,6 +450,12 @@ def NOT(item: Expr) -> Expr:
 
 def todate(value: date | str) -> Expr:
     """``TODATE("yyyy-MM-dd")`` for a date or an ISO date string.
+
+    Args:
+        value: a date, or a ``"yyyy-MM-dd"`` string (passed through quoted).
+
+    Returns:
+        The expression.
 
     Example:
         >>> str(todate(date(2024, 5, 1)))
@@ -293,6 +476,17 @@ class _CurrentValue:
     __slots__ = ()
 
     def __getitem__(self, name: str) -> Expr:
+        """``CurrentValue["name"]``: the field reference.
+
+        Args:
+            name: the exact field name.
+
+        Returns:
+            ``CurrentValue.[name]``.
+
+        Raises:
+            ConfigurationError: an empty name.
+        """
         escaped = require_name(name).replace("\\", "\\\\").replace("]", "\\]")
         return Expr(f"CurrentValue.[{escaped}]")
 

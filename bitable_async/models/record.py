@@ -42,7 +42,11 @@ class RawRecord(msgspec.Struct, kw_only=True, gc=False):
 
     @property
     def rid(self) -> str | None:
-        """The record id, from ``record_id`` or ``id``."""
+        """The record id, from ``record_id`` or ``id``.
+
+        Returns:
+            The id, ``None`` when the record carried neither.
+        """
         return self.record_id if self.record_id is not None else self.id
 
 
@@ -95,6 +99,12 @@ class Record(msgspec.Struct, kw_only=True):
 
     def __getitem__(self, name: str) -> Any:
         """The value of a field (``None`` when empty).
+
+        Args:
+            name: the field name.
+
+        Returns:
+            The typed value.
 
         Raises:
             KeyError: ``name`` is not a field of the schema.

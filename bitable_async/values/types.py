@@ -177,13 +177,18 @@ class Location(msgspec.Struct, kw_only=True, frozen=True, gc=False):
 
 
 class RefValue(msgspec.Struct, kw_only=True, frozen=True, gc=False):
-    """A formula / lookup value decoded in the shape of the referenced type.
+    """A formula / lookup value decoded in the shape of its referenced field.
+
+    Produced only for reads made with ``display_formula_ref=true`` of fields
+    whose referenced field was declared (``RecordCodec(references=...)``); see
+    :mod:`bitable_async.values.codecs_derived`.
 
     Attributes:
-        type: the type code of the referenced field (as the cell announced it).
+        type: the type code of the referenced field (from the declaration).
         value: the decoded value(s): for list-shaped types (text, multi select,
             person, attachment, link, group) the codec's value; for scalar
-            types a list with one decoded value per element.
+            types a list cell gives a list with one decoded value per element,
+            a single value decodes as is.
     """
 
     type: int

@@ -270,6 +270,18 @@ class Emu:
         """The emulator's start-up banner (base_url, app_id, app_token, table_id ...)."""
         return self._proc.info
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the emulator process has used so far (Linux /proc)."""
+        proc = self._proc._proc  # the Popen of EmulatorProcess
+        if proc is None:
+            return float("nan")
+        try:
+            with open(f"/proc/{proc.pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def admin(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET (no body) or POST an ``/__emulator/...`` admin endpoint."""
         data = None if body is None else json.dumps(body).encode()

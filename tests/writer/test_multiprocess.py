@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,9 +24,27 @@ from bitable_async.writing.redis_lease import RedisLeaseBackend
 WORKER = Path(__file__).with_name("lease_worker.py")
 
 
+class StrictClock:
+    """Wall time that moves forward by at least 1 ms per reading.
+
+    The emulator stamps each record's ``created_time`` in whole milliseconds
+    from its clock; with this clock no two stamps are equal, so the stamps
+    give the exact order in which the emulator committed rows -- across tables.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def __call__(self) -> float:
+        with self._lock:
+            self._last = max(time.time(), self._last + 0.001)
+            return self._last
+
+
 @pytest.fixture
 def emulator() -> Iterator[EmulatorThread]:
-    emu = EmulatorThread(seed(4, write_service_time=0.002)).start()
+    emu = EmulatorThread(seed(4, write_service_time=0.002, clock=StrictClock())).start()
     try:
         yield emu
     finally:
@@ -43,15 +62,39 @@ def spawn(emu: EmulatorThread, redis_url: str, prefix: str, **spec: Any) -> subp
         **spec,
     }
     return subprocess.Popen(
-        [sys.executable, str(WORKER), json.dumps(full)], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(WORKER), json.dumps(full)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
+def finished(proc: subprocess.Popen[str]) -> tuple[dict[str, Any] | None, str]:
+    """Wait for a worker: its JSON result (None when it failed) and a report for messages."""
+    out, err = proc.communicate(timeout=120)
+    report = f"exit={proc.returncode}\nstdout:\n{out}\nstderr:\n{err}"
+    lines = out.strip().splitlines()
+    parsed: dict[str, Any] | None = None
+    if proc.returncode == 0 and lines:
+        parsed = json.loads(lines[-1])
+    return parsed, report
+
+
 def result(proc: subprocess.Popen[str]) -> dict[str, Any]:
-    out, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, out
-    parsed: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    parsed, report = finished(proc)
+    assert parsed is not None, report
     return parsed
+
+
+def commit_span(emu: EmulatorThread, tbl: str) -> tuple[int, int]:
+    """The emulator's (first, last) commit stamp of a table's rows (ms, all distinct)."""
+
+    def read() -> tuple[int, int]:
+        stamps = [r.created_time for r in emu.emulator.state.table(APP_TOKEN, tbl).records.values()]
+        return min(stamps), max(stamps)
+
+    span: tuple[int, int] = emu.run(read)
+    return span
 
 
 def table_rows(emu: EmulatorThread, tbl: str) -> list[tuple[str, str, int]]:
@@ -119,14 +162,21 @@ def test_four_processes_four_tables_overlap_in_time(
         for i in range(4)
     ]
     results = [result(p) for p in procs]
-    t0 = min(r["start"] for r in results)
-    print(
-        "\nfour tables (start, end) relative:",
-        [(r["tag"], round(r["start"] - t0, 3), round(r["end"] - t0, 3)) for r in results],
-    )
     assert all(r["written"] == 3000 for r in results)
-    # Every load started before any other finished: the four intervals overlap.
-    assert max(r["start"] for r in results) < min(r["end"] for r in results)
+    # When the emulator committed each table's first and last row: stamps come
+    # from one strictly increasing clock, so they order commits across tables.
+    spans = [commit_span(emulator, table_id(i)) for i in range(4)]
+    t0 = min(first for first, _ in spans)
+    print(
+        "\nfour tables, commit stamps (first, last), ms apart or more:",
+        [(f - t0, last - t0) for f, last in spans],
+    )
+    # Every table's first write was committed before every other table's last
+    # write: the four loads were in progress at the same time.
+    for i, (first, _) in enumerate(spans):
+        for j, (_, last) in enumerate(spans):
+            if i != j:
+                assert first < last, f"table {i} started after table {j} finished: {spans}"
     for i in range(4):
         assert len({k for k, _, _ in table_rows(emulator, table_id(i))}) == 3000
     assert emulator.stats()["total"]["conflicts"] == 0
@@ -136,11 +186,18 @@ def _state(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
 
 
+# Worker A's lease lifetime: long enough that a loaded machine never misses a
+# renewal (renewed every ttl/3) while A writes its first chunk; B waits it out.
+A_LEASE_TTL = 2.0
+
+
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to see a stopped process")
 def test_paused_lease_holder_cannot_write_after_another_process_took_the_table(
     emulator: EmulatorThread, redis_url: str, redis_prefix: str, tmp_path: Path
 ) -> None:
     marker = tmp_path / f"paused-{uuid.uuid4().hex}"
+    # A stops itself (SIGSTOP) as soon as its first chunk is committed: it then
+    # holds the lease and cannot renew it. No timing decides when it pauses.
     a = spawn(
         emulator,
         redis_url,
@@ -150,38 +207,55 @@ def test_paused_lease_holder_cannot_write_after_another_process_took_the_table(
         rows=1000,
         chunk_size=100,
         depth=1,
-        pause_after=2,
+        pause_after=1,
         marker=str(marker),
-        lease_ttl=0.2,
+        lease_ttl=A_LEASE_TTL,
         idle_grace=60.0,
     )
-    deadline = time.monotonic() + 60
-    while not marker.exists() or _state(a.pid) != "T":
-        assert time.monotonic() < deadline, "worker A never paused"
-        assert a.poll() is None, "worker A exited early"
-        time.sleep(0.01)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() or _state(a.pid) != "T":
+            if a.poll() is not None:
+                pytest.fail(f"worker A exited before pausing:\n{finished(a)[1]}")
+            if time.monotonic() > deadline:
+                a.kill()
+                pytest.fail(f"worker A never paused:\n{finished(a)[1]}")
+            time.sleep(0.01)  # polling another process's state, not waiting on time
+        assert marker.read_text() == "100"
 
-    async def take_over() -> int:
-        rds = aioredis.Redis.from_url(redis_url)
-        client = client_for(emulator.base_url, emulator.app_id, emulator.app_secret)
-        reg = registry_for(client, RedisLeaseBackend(rds, prefix=redis_prefix), lease_ttl=0.2)
-        w = reg.writer(APP_TOKEN, table_id(1))
-        rows = ({"Key": f"b-{i}", "N": i, "Note": "b"} for i in range(100))
-        summary = await bulk_insert(w, rows)
-        await reg.aclose()
-        await client.aclose()
-        await rds.aclose()
-        return summary.written
+        async def take_over() -> int:
+            rds = aioredis.Redis.from_url(redis_url)
+            client = client_for(emulator.base_url, emulator.app_id, emulator.app_secret)
+            reg = registry_for(
+                client,
+                RedisLeaseBackend(rds, prefix=redis_prefix),
+                lease_ttl=A_LEASE_TTL,
+                lease_wait=A_LEASE_TTL * 15,  # well above A's lease: B waits it out
+            )
+            try:
+                w = reg.writer(APP_TOKEN, table_id(1))
+                rows = ({"Key": f"b-{i}", "N": i, "Note": "b"} for i in range(100))
+                summary = await bulk_insert(w, rows)
+            finally:
+                await reg.aclose()
+                await client.aclose()
+                await rds.aclose()
+            return summary.written
 
-    assert asyncio.run(take_over()) == 100  # B waited out A's lease, then wrote
+        assert asyncio.run(take_over()) == 100  # B waited out A's lease, then wrote
+    except BaseException:
+        if a.poll() is None:
+            a.kill()  # a stopped process dies on SIGKILL too
+        raise
     subprocess.run(["kill", "-CONT", str(a.pid)], check=True)
-    ra = result(a)
+    ra, text = finished(a)
+    assert ra is not None, text
     print("\nfencing: A ->", ra)
-    assert ra["aborted"] == "LeaseLostError"
-    assert ra["written"] == 200
+    assert ra["aborted"] == "LeaseLostError", text
+    assert ra["written"] == 100, text
     rows = table_rows(emulator, table_id(1))
     a_serials = [s for _, note, s in rows if note == "a"]
     b_serials = [s for _, note, s in rows if note == "b"]
-    assert len(a_serials) == 200
+    assert len(a_serials) == 100
     assert len(b_serials) == 100
     assert max(a_serials) < min(b_serials)  # nothing from A after B took the table

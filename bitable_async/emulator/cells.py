@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +154,44 @@ def _location(f: FieldDef, value: Any) -> dict[str, str]:
     return {k: str(value.get(k, "")) for k in _LOCATION_KEYS}
 
 
+def _person_cell(f: FieldDef, value: Any, ctx: WriteContext) -> list[dict[str, Any]]:
+    return _persons(f, value, E.USER_CONV)
+
+
+def _group_cell(f: FieldDef, value: Any, ctx: WriteContext) -> list[dict[str, Any]]:
+    return _persons(f, value, E.TYPE_VALUE_MISMATCH)
+
+
+Checker = Callable[[FieldDef, Any, WriteContext], Any]
+"""Validates one non-None written cell of a field and returns its canonical form."""
+
+# One checker per writable type; types not listed keep the value as sent.
+_CHECKERS: dict[int, Checker] = {
+    P.TEXT: lambda f, v, ctx: _text(f, v),
+    P.NUMBER: lambda f, v, ctx: _number(f, v),
+    P.SINGLE: lambda f, v, ctx: _single(f, v),
+    P.MULTI: lambda f, v, ctx: _multi(f, v),
+    P.DATE: lambda f, v, ctx: _date(f, v),
+    P.CHECKBOX: lambda f, v, ctx: _checkbox(f, v),
+    P.PERSON: _person_cell,
+    P.GROUP: _group_cell,
+    P.PHONE: lambda f, v, ctx: _phone(f, v),
+    P.URL: lambda f, v, ctx: _url(f, v),
+    P.ATTACHMENT: _attachments,
+    P.LINK: _links,
+    P.DUPLEX: _links,
+    P.LOCATION: lambda f, v, ctx: _location(f, v),
+}
+
+
+def _read_only(f: FieldDef, ctx: WriteContext) -> bool:
+    return f.type in P.READ_ONLY or (f.type == P.DUPLEX and not ctx.duplex_writable)
+
+
+def _read_only_error(f: FieldDef) -> ApiError:
+    return ApiError(E.TYPE_VALUE_MISMATCH, f"field {f.name!r} (type {f.type}) is read-only")
+
+
 def normalize_value(f: FieldDef, value: Any, ctx: WriteContext) -> Any:
     """Validate one written cell and return its canonical stored form.
 
@@ -169,33 +207,42 @@ def normalize_value(f: FieldDef, value: Any, ctx: WriteContext) -> Any:
         ApiError: the per-type conversion code (1254060-1254072) or 1254015
             for read-only fields and undocumented shapes.
     """
-    t = f.type
-    if t in P.READ_ONLY or (t == P.DUPLEX and not ctx.duplex_writable):
-        raise ApiError(E.TYPE_VALUE_MISMATCH, f"field {f.name!r} (type {t}) is read-only")
+    if _read_only(f, ctx):
+        raise _read_only_error(f)
     if value is None:
         return None
-    handlers: dict[int, Any] = {
-        P.TEXT: lambda: _text(f, value),
-        P.NUMBER: lambda: _number(f, value),
-        P.SINGLE: lambda: _single(f, value),
-        P.MULTI: lambda: _multi(f, value),
-        P.DATE: lambda: _date(f, value),
-        P.CHECKBOX: lambda: _checkbox(f, value),
-        P.PERSON: lambda: _persons(f, value, E.USER_CONV),
-        P.GROUP: lambda: _persons(f, value, E.TYPE_VALUE_MISMATCH),
-        P.PHONE: lambda: _phone(f, value),
-        P.URL: lambda: _url(f, value),
-        P.ATTACHMENT: lambda: _attachments(f, value, ctx),
-        P.LINK: lambda: _links(f, value, ctx),
-        P.DUPLEX: lambda: _links(f, value, ctx),
-        P.LOCATION: lambda: _location(f, value),
-    }
-    handler = handlers.get(t)
-    return handler() if handler is not None else value
+    check = _CHECKERS.get(f.type)
+    return check(f, value, ctx) if check is not None else value
+
+
+class WriteSchema:
+    """A table's fields looked up by name, each with its write checker.
+
+    Built once per request (e.g. for all records of a batch) instead of once per
+    record or cell, from the fields as they are at that moment.
+
+    Args:
+        table: the target table.
+        ctx: write context (decides whether duplex links are writable).
+    """
+
+    __slots__ = ("ctx", "fields")
+
+    def __init__(self, table: TableState, ctx: WriteContext) -> None:
+        self.ctx = ctx
+        # name -> (field, read-only?, checker or None); a later duplicate name wins.
+        self.fields: dict[str, tuple[FieldDef, bool, Checker | None]] = {
+            f.name: (f, _read_only(f, ctx), _CHECKERS.get(f.type))
+            for f in table.fields.values()
+        }
 
 
 def normalize_fields(
-    table: TableState, fields: Any, ctx: WriteContext, where: str = ""
+    table: TableState,
+    fields: Any,
+    ctx: WriteContext,
+    where: str = "",
+    schema: WriteSchema | None = None,
 ) -> dict[str, Any]:
     """Validate the ``fields`` object of one written record.
 
@@ -204,6 +251,8 @@ def normalize_fields(
         fields: the ``fields`` object as sent (keys are field names).
         ctx: write context.
         where: prefix naming the record in error messages (e.g. ``"records[3]"``).
+        schema: the table's :class:`WriteSchema` when the caller validates many
+            records (built here when None).
 
     Returns:
         field ID -> canonical value (None = clear).
@@ -212,18 +261,22 @@ def normalize_fields(
         ApiError: 1254001 when ``fields`` is not an object, 1254045 for an
             unknown field name, or the per-type conversion code.
     """
-    prefix = f"{where}: " if where else ""
     if not isinstance(fields, dict):
+        prefix = f"{where}: " if where else ""
         raise ApiError(E.WRONG_BODY, f"{prefix}'fields' must be an object")
-    by_name = {f.name: f for f in table.fields.values()}
+    by_name = (schema if schema is not None else WriteSchema(table, ctx)).fields
     out: dict[str, Any] = {}
     for name, value in fields.items():
-        f = by_name.get(name)
-        if f is None:
-            raise ApiError(E.FIELD_NAME_NOT_FOUND, f"{prefix}field name {name!r} not found")
+        entry = by_name.get(name)
         try:
-            out[f.field_id] = normalize_value(f, value, ctx)
+            if entry is None:
+                raise ApiError(E.FIELD_NAME_NOT_FOUND, f"field name {name!r} not found")
+            f, read_only, check = entry
+            if read_only:
+                raise _read_only_error(f)
+            out[f.field_id] = value if value is None or check is None else check(f, value, ctx)
         except ApiError as exc:
+            prefix = f"{where}: " if where else ""
             raise ApiError(exc.code, prefix + exc.msg) from None
     return out
 

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from . import errors as E
 from .errors import ApiError
-from .middleware import envelope
+from .middleware import envelope_of_encoded
 from .runtime import COMMITTED, Runtime, body_json
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -59,15 +59,44 @@ class IdempotentWrite:
     body: dict[str, Any]
     key: tuple[str, ...] | None
     replayed: web.StreamResponse | None = None
+    raw: bytes = b""
 
-    def remember(self, data: dict[str, Any]) -> None:
-        """Store the answer ``data`` of this call under its key (no-op without a key).
+    def answer(self, data: dict[str, Any]) -> web.Response:
+        """Answer ``data`` and store the answer under this call's key (if any).
+
+        ``data`` is encoded once, for the response and for later replays. The
+        request body is kept as the bytes that were sent; a later call with the
+        same token is compared with it by :func:`same_body`.
 
         Args:
-            data: the ``data`` of the envelope just answered.
+            data: the ``data`` of the success envelope.
+
+        Returns:
+            the success envelope.
         """
+        data_json = msgspec.json.encode(data)
         if self.key is not None:
-            self.rt.state.idempotency[self.key] = (msgspec.json.encode(self.body), data)
+            self.rt.state.idempotency[self.key] = (self.raw, data_json)
+        return envelope_of_encoded(data_json)
+
+
+def same_body(stored: bytes, raw: bytes, body: Any) -> bool:
+    """Whether a repeated call sent the same JSON body as the stored one.
+
+    Identical bytes are the same body; otherwise the two bodies are compared
+    decoded and re-encoded, so whitespace alone is not a different body.
+
+    Args:
+        stored: the body bytes of the first call.
+        raw: the body bytes of this call.
+        body: this call's decoded body.
+
+    Returns:
+        True when both encode to the same JSON.
+    """
+    if stored == raw:
+        return True
+    return bool(msgspec.json.encode(msgspec.json.decode(stored)) == msgspec.json.encode(body))
 
 
 async def idempotent_write(request: web.Request, rt: Runtime, *scope: str) -> IdempotentWrite:
@@ -87,11 +116,11 @@ async def idempotent_write(request: web.Request, rt: Runtime, *scope: str) -> Id
     """
     token = client_token(request)
     body = await body_json(request)
-    write = IdempotentWrite(rt, body, (*scope, token) if token else None)
+    write = IdempotentWrite(rt, body, (*scope, token) if token else None, raw=await request.read())
     found = rt.state.idempotency.get(write.key) if write.key is not None else None
     if found is not None:
-        if found[0] != msgspec.json.encode(body):
+        if not same_body(found[0], write.raw, body):
             raise ApiError(E.CLIENT_TOKEN_CONFLICT)
         request[COMMITTED] = False
-        write.replayed = envelope(found[1])
+        write.replayed = envelope_of_encoded(found[1])
     return write

@@ -245,7 +245,8 @@ class EmulatorState:
     apps: dict[str, BaseApp] = field(default_factory=dict)
     media: dict[str, MediaFile] = field(default_factory=dict)
     apaas: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
-    idempotency: dict[tuple[str, ...], tuple[bytes, dict[str, Any]]] = field(default_factory=dict)
+    # (app_token, table_id, operation, client_token) -> (request body, JSON of the answer's data)
+    idempotency: dict[tuple[str, ...], tuple[bytes, bytes]] = field(default_factory=dict)
 
     def app(self, app_token: str) -> BaseApp:
         """Return a base by token.

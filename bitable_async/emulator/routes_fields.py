@@ -91,8 +91,7 @@ async def field_create(request: web.Request) -> web.StreamResponse:
     field = create_field(rt, base, table, body.get("field_name"), body.get("type"),
                          body.get("property"))
     data = {"field": field.as_json()}
-    write.remember(data)
-    return envelope(data)
+    return write.answer(data)
 
 
 def _convert_cells(table: TableState, field: FieldDef, ctx: WriteContext) -> None:

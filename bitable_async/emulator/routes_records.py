@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -11,7 +12,7 @@ from aiohttp import web
 from . import errors as E
 from . import filterbridge as FB
 from . import properties as P
-from .cells import add_missing_options, normalize_fields
+from .cells import WriteSchema, add_missing_options, normalize_fields
 from .errors import ApiError
 from .idempotency import idempotent_write
 from .middleware import envelope
@@ -32,14 +33,32 @@ MAX_FILTER = 2000
 MAX_SORT = 1000
 
 
-def actor_id(request: web.Request) -> str:
-    """Return the person ID that writes on behalf of the calling app."""
-    token = request.get(TOKEN)
-    app_id = getattr(token, "app_id", "anonymous")
+@functools.lru_cache(maxsize=1024)
+def _actor_of_app(app_id: str) -> str:
     return "ou_" + hashlib.sha1(app_id.encode()).hexdigest()[:32]
 
 
-def new_record(rt: Runtime, who: str, table: TableState, cells: dict[str, Any]) -> RecordState:
+def actor_id(request: web.Request) -> str:
+    """Return the person ID that writes on behalf of the calling app."""
+    token = request.get(TOKEN)
+    return _actor_of_app(getattr(token, "app_id", "anonymous"))
+
+
+def auto_fill_dates(table: TableState) -> list[str]:
+    """Return the IDs of the table's date fields filled with the creation time.
+
+    Args:
+        table: the table.
+
+    Returns:
+        field IDs of type-5 fields whose property sets ``auto_fill``.
+    """
+    return [f.field_id for f in table.fields.values()
+            if f.type == P.DATE and (f.property or {}).get("auto_fill")]
+
+
+def new_record(rt: Runtime, who: str, table: TableState, cells: dict[str, Any],
+               auto_fill: list[str] | None = None) -> RecordState:
     """Build a record (not yet stored) with automatic metadata.
 
     Args:
@@ -47,6 +66,8 @@ def new_record(rt: Runtime, who: str, table: TableState, cells: dict[str, Any]) 
         who: person ID of the creator.
         table: the table (its serial counter advances).
         cells: field ID -> canonical value (None values are dropped).
+        auto_fill: :func:`auto_fill_dates` of the table when the caller builds
+            many records (computed here when None).
 
     Returns:
         the record.
@@ -54,9 +75,9 @@ def new_record(rt: Runtime, who: str, table: TableState, cells: dict[str, Any]) 
     now = rt.now_ms()
     table.serial_counter += 1
     clean = {k: v for k, v in cells.items() if v is not None}
-    for f in table.fields.values():
-        if f.type == P.DATE and (f.property or {}).get("auto_fill") and f.field_id not in clean:
-            clean[f.field_id] = now
+    for fid in auto_fill_dates(table) if auto_fill is None else auto_fill:
+        if fid not in clean:
+            clean[fid] = now
     return RecordState(rt.state.ids.new("rec", 10), clean, now, now, who, who,
                        table.serial_counter)
 
@@ -109,9 +130,8 @@ async def create(request: web.Request) -> web.StreamResponse:
     table.records[rec.record_id] = rec
     add_missing_options(table, cells, rt.state.ids)
     data = {"record": render_record(table, rec, _write_ctx(rt, request, base), cells)}
-    write.remember(data)
     request[RECORDS_WRITTEN] = 1
-    return envelope(data)
+    return write.answer(data)
 
 
 async def batch_create(request: web.Request) -> web.StreamResponse:
@@ -124,21 +144,23 @@ async def batch_create(request: web.Request) -> web.StreamResponse:
     records = _records_list(write.body, rt.config.max_batch)
     _check_capacity(rt, table, len(records))
     wctx = rt.write_context(base)
+    schema = WriteSchema(table, wctx)
     all_cells = []
     for i, item in enumerate(records):
         fields = item.get("fields") if isinstance(item, dict) else None
-        all_cells.append(normalize_fields(table, fields, wctx, f"records[{i}]"))
+        all_cells.append(normalize_fields(table, fields, wctx, f"records[{i}]", schema))
     rctx = _write_ctx(rt, request, base)
+    who = actor_id(request)
+    auto_fill = auto_fill_dates(table)
     out = []
     for cells in all_cells:
-        rec = new_record(rt, actor_id(request), table, cells)
+        rec = new_record(rt, who, table, cells, auto_fill)
         table.records[rec.record_id] = rec
         add_missing_options(table, cells, rt.state.ids)
         out.append(render_record(table, rec, rctx, cells))
     data = {"records": out}
-    write.remember(data)
     request[RECORDS_WRITTEN] = len(out)
-    return envelope(data)
+    return write.answer(data)
 
 
 async def update(request: web.Request) -> web.StreamResponse:
@@ -158,11 +180,12 @@ async def batch_update(request: web.Request) -> web.StreamResponse:
     rt, base, table = request_table(request)
     records = _records_list(await body_json(request), rt.config.max_batch)
     wctx = rt.write_context(base)
+    schema = WriteSchema(table, wctx)
     staged = []
     for i, item in enumerate(records):
         rid = item.get("record_id") if isinstance(item, dict) else None
         staged.append((_existing(table, i, rid), normalize_fields(table, item.get("fields"), wctx,
-                                                            f"records[{i}]")))
+                                                            f"records[{i}]", schema)))
     rctx = _write_ctx(rt, request, base)
     out = []
     for rec, cells in staged:

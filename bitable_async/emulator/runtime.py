@@ -87,6 +87,8 @@ TOKEN: web.RequestKey[IssuedToken] = web.RequestKey("emulator_token", IssuedToke
 # False when an idempotent replay answered (nothing was written).
 COMMITTED: web.RequestKey[bool] = web.RequestKey("emulator_committed", bool)
 RECORDS_WRITTEN: web.RequestKey[int] = web.RequestKey("emulator_records_written", int)
+# The JSON body already decoded from ``request.read()`` (by the write gate's record count).
+DECODED_BODY: web.RequestKey[object] = web.RequestKey("emulator_decoded_body", object)
 
 
 def runtime(request: web.Request) -> Runtime:
@@ -142,10 +144,13 @@ async def body_json(request: web.Request, *, required: bool = True) -> dict[str,
         if required:
             raise ApiError(E.WRONG_BODY, "request body is empty")
         return {}
-    try:
-        value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        raise ApiError(E.WRONG_JSON, "request body is not valid JSON") from None
+    if DECODED_BODY in request:
+        value = request.pop(DECODED_BODY)  # once: a second call decodes afresh
+    else:
+        try:
+            value = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            raise ApiError(E.WRONG_JSON, "request body is not valid JSON") from None
     if not isinstance(value, dict):
         raise ApiError(E.WRONG_BODY, "request body must be a JSON object")
     return value

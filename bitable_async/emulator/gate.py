@@ -1,8 +1,21 @@
-"""Per-table write gates: one write in progress per table, never queued."""
+"""Per-table write gates: one write in progress per table, never queued.
+
+Besides the gates, :meth:`TableGates.commit_turn` runs the CPU part of table
+writes (validation, storing, rendering) one per event-loop iteration. Writes
+to different tables model independent servers, but the emulator runs them on
+one event loop: when the service times of several tables end together, asyncio
+would run all their commits back to back in one iteration, without reading
+the sockets in between. A table whose answer went out first could then not
+even start its next request until every other commit was done, so concurrent
+tables lost the sum of everyone's commit time per write and stayed in phase.
+Taking turns lets the loop accept new requests between two commits.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 
@@ -30,6 +43,26 @@ class TableGates:
     def __init__(self) -> None:
         self._busy: set[tuple[str, str]] = set()
         self.holds: dict[str, WriteHold] = {}
+        self._turn: asyncio.Lock | None = None
+        self._turn_loop: asyncio.AbstractEventLoop | None = None
+
+    @contextlib.asynccontextmanager
+    async def commit_turn(self) -> AsyncIterator[None]:
+        """Hold the commit turn: one table write's CPU work per loop iteration.
+
+        The holder first yields once, so the loop polls its sockets (new
+        requests start) before the commit runs; commits queued meanwhile go
+        in FIFO order, each after its own poll. See the module docstring.
+
+        Yields:
+            nothing; the commit runs inside the ``async with`` block.
+        """
+        loop = asyncio.get_running_loop()
+        if self._turn is None or self._turn_loop is not loop:
+            self._turn, self._turn_loop = asyncio.Lock(), loop
+        async with self._turn:
+            await asyncio.sleep(0)
+            yield
 
     def busy(self, app_token: str, table_id: str) -> bool:
         """Return True while a write on that table is in progress.

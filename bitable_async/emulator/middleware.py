@@ -100,7 +100,8 @@ async def _run_table_write(rt: Runtime, request: web.Request, handler: Handler,
         if service > 0:
             await rt.config.sleep(service)
         await rt.gates.wait_hold(table_id)
-        return await handler(request)
+        async with rt.gates.commit_turn():
+            return await handler(request)
     finally:
         rt.gates.leave(app_token, table_id)
 

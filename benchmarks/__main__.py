@@ -2,8 +2,9 @@
 
 Options::
 
-    --quick            small loads and 2 runs (smoke test; figures not meaningful)
-    --only a,b         run only these workloads (keys below); implies --no-write
+    --quick            small loads and 2 runs (smoke test; figures not meaningful);
+                       writes no markdown unless --out is given
+    --only a,b         run only these workloads (keys below); writes no markdown
                        unless --out is given
     --runs N           runs per figure (default 5)
     --out PATH         write the markdown here (default benchmarks/RESULTS.md)

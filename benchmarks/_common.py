@@ -272,7 +272,7 @@ class Emu:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the emulator process has used so far (Linux /proc)."""
-        proc = self._proc._proc  # the Popen of EmulatorProcess
+        proc = getattr(self._proc, "_proc", None)  # the Popen inside EmulatorProcess
         if proc is None:
             return float("nan")
         try:

@@ -266,15 +266,6 @@ def _section(
         "time and the emulator process for "
         f"{m('diagnostic: emulator process CPU time / wall time (during ours)')}% (100% "
         "= one core)."
-        + (
-            ""
-            if one
-            else f" Our client's write limiter ({CLIENT_QPS}/s, burst 1) also spaces the "
-            f"first {tables} requests {1 / CLIENT_QPS * 1000:.0f} ms apart, so the last "
-            f"table starts {(tables - 1) / CLIENT_QPS:.2f} s after the first: "
-            f"{(tables - 1) / CLIENT_QPS / (rows / BATCH * batch_s):.1%} of the "
-            f"{rows / BATCH * batch_s:.0f} s a table needs at the limit."
-        )
     )
     return sec
 

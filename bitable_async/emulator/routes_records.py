@@ -27,7 +27,7 @@ from .runtime import (
     request_page,
     request_table,
 )
-from .shapes import ReadContext, filter_mapping, render_record
+from .shapes import ReadContext, RecordRenderer, filter_mapping, render_record
 
 MAX_FILTER = 2000
 MAX_SORT = 1000
@@ -149,7 +149,7 @@ async def batch_create(request: web.Request) -> web.StreamResponse:
     for i, item in enumerate(records):
         fields = item.get("fields") if isinstance(item, dict) else None
         all_cells.append(normalize_fields(table, fields, wctx, f"records[{i}]", schema))
-    rctx = _write_ctx(rt, request, base)
+    renderer = RecordRenderer(table, _write_ctx(rt, request, base))
     who = actor_id(request)
     auto_fill = auto_fill_dates(table)
     out = []
@@ -157,7 +157,7 @@ async def batch_create(request: web.Request) -> web.StreamResponse:
         rec = new_record(rt, who, table, cells, auto_fill)
         table.records[rec.record_id] = rec
         add_missing_options(table, cells, rt.state.ids)
-        out.append(render_record(table, rec, rctx, cells))
+        out.append(renderer.render(rec, cells))
     data = {"records": out}
     request[RECORDS_WRITTEN] = len(out)
     return write.answer(data)
@@ -186,12 +186,12 @@ async def batch_update(request: web.Request) -> web.StreamResponse:
         rid = item.get("record_id") if isinstance(item, dict) else None
         staged.append((_existing(table, i, rid), normalize_fields(table, item.get("fields"), wctx,
                                                             f"records[{i}]", schema)))
-    rctx = _write_ctx(rt, request, base)
+    renderer = RecordRenderer(table, _write_ctx(rt, request, base))
     out = []
     for rec, cells in staged:
         _apply(rt, request, rec, cells)
         add_missing_options(table, cells, rt.state.ids)
-        out.append(render_record(table, rec, rctx, cells))
+        out.append(renderer.render(rec, cells))
     request[RECORDS_WRITTEN] = len(out)
     return envelope({"records": out})
 
@@ -297,7 +297,8 @@ async def list_records(request: web.Request) -> web.StreamResponse:
                           "text_field_as_array"), automatic_fields=query_bool(
                           request, "automatic_fields"))
     page = page_of(rows, size, offset)
-    page["items"] = [render_record(table, r, ctx, only) for r in page["items"]]
+    renderer = RecordRenderer(table, ctx)
+    page["items"] = [renderer.render(r, only) for r in page["items"]]
     return envelope(page)
 
 
@@ -321,7 +322,8 @@ async def search(request: web.Request) -> web.StreamResponse:
     ctx = rt.read_context(request, base, "search",
                           automatic_fields=bool(body.get("automatic_fields")))
     page = page_of(rows, size, offset)
-    page["items"] = [render_record(table, r, ctx, only) for r in page["items"]]
+    renderer = RecordRenderer(table, ctx)
+    page["items"] = [renderer.render(r, only) for r in page["items"]]
     return envelope(page)
 
 
@@ -348,8 +350,9 @@ async def batch_get(request: web.Request) -> web.StreamResponse:
                           with_shared_url=bool(body.get("with_shared_url")))
     unique = list(dict.fromkeys(ids))
     found = [table.records[i] for i in unique if i in table.records]
+    renderer = RecordRenderer(table, ctx)
     return envelope({
-        "records": [render_record(table, r, ctx) for r in found],
+        "records": [renderer.render(r) for r in found],
         "forbidden_record_ids": [],
         "absent_record_ids": [i for i in unique if i not in table.records],
     })

@@ -193,6 +193,73 @@ def render_value(f: FieldDef, value: Any, ctx: ReadContext) -> Any:
     return value
 
 
+_AUTOMATIC = frozenset({P.CREATED_TIME, P.MODIFIED_TIME, P.CREATED_BY, P.MODIFIED_BY,
+                        P.AUTO_NUMBER})
+
+
+def _rendered_as_stored(t: int, ctx: ReadContext) -> bool:
+    """Whether :func:`render_value` returns a type-``t`` value unchanged in ``ctx``."""
+    if t == P.TEXT:
+        return not (ctx.mode == "batch_get" or (ctx.text_as_array and ctx.mode != "write"))
+    if t == P.NUMBER:
+        return not (ctx.numbers_as_strings and ctx.mode in ("list", "search"))
+    return t not in (P.PERSON, P.CREATED_BY, P.MODIFIED_BY, P.ATTACHMENT, P.LINK, P.DUPLEX,
+                     P.GROUP)
+
+
+class RecordRenderer:
+    """Renders many records of one table for one response (see :func:`render_record`).
+
+    What does not change from record to record (the fields in order, which of
+    them are computed, which are returned as stored) is worked out once.
+
+    Args:
+        table: the table.
+        ctx: read context.
+    """
+
+    __slots__ = ("_columns", "ctx")
+
+    def __init__(self, table: TableState, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        self._columns = [(f, f.field_id, f.name, f.type in _AUTOMATIC,
+                          _rendered_as_stored(f.type, ctx)) for f in table.fields.values()]
+
+    def render(self, record: RecordState, only: Iterable[str] | None = None) -> dict[str, Any]:
+        """Render one record (see :func:`render_record`).
+
+        Args:
+            record: the record.
+            only: field IDs to include; None = all.
+
+        Returns:
+            the record object; empty cells are omitted.
+        """
+        ctx = self.ctx
+        wanted = only if only is None or isinstance(only, (dict, set, frozenset)) else set(only)
+        cells = record.cells
+        fields: dict[str, Any] = {}
+        for f, field_id, name, automatic, as_stored in self._columns:
+            if wanted is not None and field_id not in wanted:
+                continue
+            value = canonical_value(f, record) if automatic else cells.get(field_id)
+            if value is None or value == [] or value == "":
+                continue
+            fields[name] = value if as_stored else render_value(f, value, ctx)
+        out: dict[str, Any] = {"fields": fields, "record_id": record.record_id}
+        if ctx.mode == "write":
+            out["id"] = record.record_id
+        if ctx.automatic_fields:
+            avatar = ctx.mode == "batch_get"
+            out["created_by"] = person(record.created_by, ctx.users, avatar)
+            out["created_time"] = record.created_time
+            out["last_modified_by"] = person(record.modified_by, ctx.users, avatar)
+            out["last_modified_time"] = record.modified_time
+        if ctx.with_shared_url:
+            out["shared_url"] = f"{ctx.base_url.rstrip('/')}/record/{record.record_id}"
+        return out
+
+
 def render_record(
     table: TableState,
     record: RecordState,
@@ -210,24 +277,4 @@ def render_record(
     Returns:
         the record object; empty cells are omitted.
     """
-    wanted = set(only) if only is not None else None
-    fields: dict[str, Any] = {}
-    for f in table.fields.values():
-        if wanted is not None and f.field_id not in wanted:
-            continue
-        value = canonical_value(f, record)
-        if value is None or value == [] or value == "":
-            continue
-        fields[f.name] = render_value(f, value, ctx)
-    out: dict[str, Any] = {"fields": fields, "record_id": record.record_id}
-    if ctx.mode == "write":
-        out["id"] = record.record_id
-    if ctx.automatic_fields:
-        avatar = ctx.mode == "batch_get"
-        out["created_by"] = person(record.created_by, ctx.users, avatar)
-        out["created_time"] = record.created_time
-        out["last_modified_by"] = person(record.modified_by, ctx.users, avatar)
-        out["last_modified_time"] = record.modified_time
-    if ctx.with_shared_url:
-        out["shared_url"] = f"{ctx.base_url.rstrip('/')}/record/{record.record_id}"
-    return out
+    return RecordRenderer(table, ctx).render(record, only)

@@ -5,6 +5,10 @@ the retry loop, because it must run the lease/fencing check before every
 request and must know whether an earlier attempt may have been committed.
 Token replay on 99991663/99991664 and the client-side rate limiter (endpoint
 class ``write``, shared by every table of the client) still apply.
+
+A ``batch_create`` body is encoded once per batch: a retry of the same batch
+(same records, same ``client_token``) sends the bytes encoded for its first
+attempt.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .._wire import encode_body
 from ..config import EndpointClass, RetryConfig
 from ..errors import ResponseDecodeError
 from .types import EncodedFields, RecordResult, WriteOptions
@@ -65,6 +70,8 @@ class TransportExecutor:
         self._user_id_type = user_id_type
         self._icc = ignore_consistency_check
         self.path = f"{_APPS}/{quote(app_token, safe='')}/tables/{quote(table_id, safe='')}/records"
+        # (client_token, records, body) of the last batch_create: retries reuse the body.
+        self._last_create: tuple[str, Sequence[EncodedFields], bytes | None] | None = None
 
     def __repr__(self) -> str:
         # Never the user access token.
@@ -137,11 +144,22 @@ class TransportExecutor:
         Raises:
             BitableError: the mapped error of this attempt.
         """
-        body = {"records": [{"fields": f} for f in records]}
         data = await self._post(
-            "batch_create", body, self._query(client_token=client_token), write=True
+            "batch_create",
+            self._create_body(records, client_token),
+            self._query(client_token=client_token),
+            write=True,
         )
+        self._last_create = None  # answered: no retry of this batch will follow
         return _records(data, self.path)
+
+    def _create_body(self, records: Sequence[EncodedFields], client_token: str) -> bytes | None:
+        last = self._last_create
+        if last is not None and last[0] == client_token and last[1] is records:
+            return last[2]
+        body = encode_body({"records": [{"fields": f} for f in records]})
+        self._last_create = (client_token, records, body)
+        return body
 
     async def batch_update(
         self, records: Sequence[tuple[str, EncodedFields]]

@@ -11,7 +11,10 @@ limit in records/s is::
 
 The script also measures an *ideal client* (pre-encoded bodies sent back to
 back per table, no writer, same transport and rate limiter) so the SDK's own
-overhead can be told apart from the emulator's and HTTP's.
+overhead can be told apart from the emulator's and HTTP's. Each load also
+prints the CPU time per batch request of this process (``time.process_time``)
+and of the emulator process (Linux ``/proc``), which are steadier than wall
+time on a shared machine.
 
 Run from the repository root with the venv active::
 
@@ -85,6 +88,16 @@ class Run:
     def rate(self) -> float:
         """Records per second."""
         return self.rows / self.seconds
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid``; NaN off Linux."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def limit(tables: int, batch: int, service: float, per_record: float, qps: float) -> float:
@@ -169,6 +182,7 @@ async def measure(
     info: dict[str, Any],
     reset: Callable[[], None],
     server_stats: Callable[[], dict[str, Any]],
+    server_cpu: Callable[[], float],
 ) -> list[tuple[Run, float]]:
     """Run ideal and SDK loads for 1 and N tables; return (run, theoretical limit)."""
     lease = None
@@ -192,7 +206,10 @@ async def measure(
             async with make_client(base_url, info, args.client_qps, lease) as client:
                 # Warm up the token and the connection outside the measured window.
                 await client.request("GET", f"/open-apis/bitable/v1/apps/{APP_TOKEN}")
+                cpu0, emu0 = time.process_time(), server_cpu()
                 run = await job(client)
+                cpu = time.process_time() - cpu0
+                emu_cpu = server_cpu() - emu0
             stats = await asyncio.to_thread(server_stats)
             stored = sum(stats["records_stored"].values())
             run.conflicts = stats["total"]["conflicts"]
@@ -202,7 +219,8 @@ async def measure(
                 f"{run.rate:>8.0f} rec/s  limit {lim:>7.0f}  ratio {run.rate / lim:.3f}  "
                 f"requests={run.requests} retries={run.retries} "
                 f"server: conflicts={run.conflicts} rate_limited={stats['total']['rate_limited']} "
-                f"stored={stored}",
+                f"stored={stored} cpu/request: client {cpu / run.requests * 1000:.1f} ms, "
+                f"emulator {emu_cpu / run.requests * 1000:.1f} ms",
                 flush=True,
             )
     if rds is not None:
@@ -255,7 +273,14 @@ def main() -> None:
             f"lease: {'redis' if args.redis_url else 'none'}",
             flush=True,
         )
-        results = asyncio.run(measure(args, emu.base_url, emu.info, reset, emu.stats))
+        pid = emu._proc.pid if emu._proc is not None else -1  # the child's CPU, from /proc
+
+        def emulator_cpu() -> float:
+            return process_cpu(pid)
+
+        results = asyncio.run(
+            measure(args, emu.base_url, emu.info, reset, emu.stats, emulator_cpu)
+        )
         for run, lim in results:
             if run.label.startswith("SDK"):
                 ideal = next(

@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         got = runner(opts)
         produced = got if isinstance(got, list) else [got]
         for s in produced:
-            s.seconds = s.seconds or (time.perf_counter() - w0) / len(produced)
+            s.seconds = time.perf_counter() - w0
+            if len(produced) > 1:
+                s.time_note = f" (sections {', '.join(str(p.number) for p in produced)} together)"
         sections.extend(produced)
         log(f"[{key}] done in {time.perf_counter() - w0:.0f} s")
     seconds = time.perf_counter() - t0

@@ -103,6 +103,7 @@ class Section:
         meaning: "what this means", written from the figures (markdown).
         analysis: profile or diagnostic output for missed targets (markdown).
         seconds: wall time the workload took.
+        time_note: qualifies ``seconds`` (e.g. shared by two sections).
     """
 
     key: str
@@ -113,6 +114,7 @@ class Section:
     meaning: str = ""
     analysis: str = ""
     seconds: float = 0.0
+    time_note: str = ""
 
     def fig(self, name: str) -> Figure:
         """The figure called ``name``."""

@@ -112,7 +112,7 @@ def markdown(
         out += ["", f"**What this means.** {s.meaning}"]
         if s.analysis:
             out += ["", s.analysis]
-        out += ["", f"_Workload wall time: {s.seconds:.0f} s._"]
+        out += ["", f"_Workload wall time: {s.seconds:.0f} s{s.time_note}._"]
     if NOTES.exists():
         out += ["", NOTES.read_text(encoding="utf-8").strip()]
     return "\n".join(out) + "\n"

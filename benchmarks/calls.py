@@ -234,7 +234,7 @@ def run(opts: Options) -> Section:
         f"client process spent {m('ours: client CPU per read')} µs of CPU against "
         f"{m('bare aiohttp: client CPU per read')} µs for the bare session "
         f"({m('ours / bare aiohttp, client CPU per read')}x): with client and emulator "
-        "sharing two busy cores, that CPU is what sets the difference in reads/s."
+        "sharing two cores, that CPU is what sets the difference in reads/s."
     )
     sec.analysis = "\n\n".join(profile_text)
     return sec

@@ -146,7 +146,7 @@ def run(opts: Options) -> Section:
         f"{m('ours: rows stored')} rows with {m('ours: failed creates')} failures and "
         f"{m('ours: conflicts at the server')} conflicts, in {m('ours: wall time')} s "
         f"(range {r('ours: wall time')}). lark-oapi sent {m('lark-oapi: HTTP write calls')} "
-        f"calls and stored {m('lark-oapi: rows stored')} rows: "
+        f"calls and stored {m('lark-oapi: rows stored')} row(s): "
         f"{m('lark-oapi: failed creates')} creates failed "
         f"({m('lark-oapi: conflicts at the server')} with 1254291 write conflict, "
         f"{m('lark-oapi: rate-limited at the server')} with 1254290 rate limit), and the "

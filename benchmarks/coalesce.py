@@ -1,7 +1,7 @@
 """Workload 3: 1,000 concurrent single-record creates on one table.
 
-Ours: ``client.table(app, table).writer.create(fields)`` from 1,000 coroutines at
-once -- the table writer coalesces them into batch_create calls. lark-oapi:
+Ours: ``client.table(app, table).records.create(fields)`` from 1,000 coroutines at
+once -- the table's writer coalesces them into batch_create calls. lark-oapi:
 ``client.bitable.v1.app_table_record.acreate(...)`` from 1,000 coroutines at once
 (``asyncio.gather``), one request per record, as its users write it.
 
@@ -37,14 +37,14 @@ WRITES = ("app_table_record.create", "app_table_record.batch_create")
 
 
 async def ours(emu: Emu, n: int) -> dict[str, Any]:
-    """n concurrent ``writer.create`` calls through a default client."""
+    """n concurrent ``records.create`` calls through a default client."""
     async with BitableClient(emu.app_id, emu.app_secret, base_url=emu.base_url) as client:
         await client.request("GET", f"/open-apis/bitable/v1/apps/{APP_TOKEN}")  # warm up
         emu.reset(data=True)
-        writer = client.table(APP_TOKEN, table_id(0)).writer
+        records = client.table(APP_TOKEN, table_id(0)).records
         t0 = perf()
         got = await asyncio.gather(
-            *(writer.create({"Key": f"c-{i}", "N": i}) for i in range(n)), return_exceptions=True
+            *(records.create({"Key": f"c-{i}", "N": i}) for i in range(n)), return_exceptions=True
         )
         seconds = perf() - t0
     failed = Counter(type(g).__name__ for g in got if isinstance(g, BaseException))
@@ -119,7 +119,7 @@ def run(opts: Options) -> Section:
         "ms per record (1254291 to a concurrent write), 10 QPS per write endpoint (1254290 "
         f"above). Each run: {n:,} coroutines start at once (asyncio.gather); ours, then "
         "lark-oapi, the table emptied before each. Ours: `client.table(app, table)"
-        ".writer.create({...})` through a client with default settings. lark-oapi: "
+        ".records.create({...})` through a client with default settings. lark-oapi: "
         "`client.bitable.v1.app_table_record.acreate(...)` per record, no retry (lark-oapi "
         "has none). HTTP write calls are the emulator's request counts on "
         "records.create + records.batch_create; rows stored are read from the emulator."

@@ -17,23 +17,51 @@ import dataclasses
 import random
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, overload
 
 from bitable_async._transport import ClientSession, QueryValue, Transport, TransportStats
+from bitable_async._wire import normalise_path
 from bitable_async.auth.base import TokenProvider
 from bitable_async.config import ClientConfig, EndpointClass, RetryConfig
 from bitable_async.errors import ConfigurationError
 from bitable_async.handles import AppHandle, TableHandle
 from bitable_async.retry import Clock, Sleep
 from bitable_async.writer import LeaseBackend, WriteExecutor, WriterConfig, WriterRegistry
+from bitable_async.writing.paths import route_for
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from bitable_async.resources.apaas import ApaasRecordsResource
     from cache_backends import TokenCache
 
-__all__ = ["BitableClient"]
+__all__ = ["BitableClient", "RequestOptions"]
 
 T = TypeVar("T")
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of :meth:`BitableClient.request` besides ``response_type``.
+
+    Attributes:
+        query: query parameters.
+        body: a JSON-encodable object or pre-encoded JSON bytes.
+        tenant_key: the tenant of a marketplace app.
+        user_access_token: call as this user.
+        auth: ``False`` sends no Authorization header.
+        retry_unknown_outcome: retry a write whose outcome is unknown.
+        endpoint_class: the client-side rate-limit class.
+        retry: this call's retry policy.
+    """
+
+    query: Mapping[str, QueryValue] | None
+    body: Any
+    tenant_key: str | None
+    user_access_token: str | None
+    auth: bool
+    retry_unknown_outcome: bool
+    endpoint_class: EndpointClass | str | None
+    retry: RetryConfig | None
 
 
 class BitableClient:
@@ -254,7 +282,10 @@ class BitableClient:
         from bitable_async.resources import ApaasRecordsResource, CallContext
 
         ctx = CallContext(
-            self._transport, tenant_key=tenant_key, user_access_token=user_access_token
+            self._transport,
+            tenant_key=tenant_key,
+            user_access_token=user_access_token,
+            writers=self._writers,
         )
         return ApaasRecordsResource(ctx, namespace, object_api_name)
 
@@ -264,15 +295,8 @@ class BitableClient:
         method: str,
         path: str,
         *,
-        query: Mapping[str, QueryValue] | None = ...,
-        body: Any = ...,
         response_type: type[T],
-        tenant_key: str | None = ...,
-        user_access_token: str | None = ...,
-        auth: bool = ...,
-        retry_unknown_outcome: bool = ...,
-        endpoint_class: EndpointClass | str | None = ...,
-        retry: RetryConfig | None = ...,
+        **options: Unpack[RequestOptions],
     ) -> T: ...
 
     @overload
@@ -281,15 +305,8 @@ class BitableClient:
         method: str,
         path: str,
         *,
-        query: Mapping[str, QueryValue] | None = ...,
-        body: Any = ...,
         response_type: None = ...,
-        tenant_key: str | None = ...,
-        user_access_token: str | None = ...,
-        auth: bool = ...,
-        retry_unknown_outcome: bool = ...,
-        endpoint_class: EndpointClass | str | None = ...,
-        retry: RetryConfig | None = ...,
+        **options: Unpack[RequestOptions],
     ) -> Any: ...
 
     async def request(
@@ -297,15 +314,8 @@ class BitableClient:
         method: str,
         path: str,
         *,
-        query: Mapping[str, QueryValue] | None = None,
-        body: Any = None,
         response_type: type[Any] | None = None,
-        tenant_key: str | None = None,
-        user_access_token: str | None = None,
-        auth: bool = True,
-        retry_unknown_outcome: bool = False,
-        endpoint_class: EndpointClass | str | None = None,
-        retry: RetryConfig | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any:
         """Call any open API endpoint and return the envelope's ``data``.
 
@@ -313,42 +323,49 @@ class BitableClient:
         SDK's ``client.Do``): same auth, retries, rate limits and error
         mapping as every wrapped call.
 
+        Writes sent this way still take their turn like every wrapped write:
+        a non-GET call under ``/open-apis/bitable/v1/apps/{app}/tables/{table}``
+        runs in that table's serial lane (the app's with per-app granularity,
+        under the cross-process lease when configured), any other non-GET
+        call under ``/open-apis/bitable/v1/apps/{app}`` in the app's lane.
+        GET calls, the POST reads ``records/search`` and ``records/batch_get``
+        and paths outside Bitable are sent at once (see
+        :mod:`bitable_async.writing.paths`).
+
         Args:
             method: ``GET``, ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
             path: e.g. ``/open-apis/bitable/v1/apps/{app_token}/tables``
                 (``/open-apis`` is added when missing).
-            query: query parameters (booleans as ``true``/``false``, lists
-                as repeated keys, ``None`` omitted).
-            body: a JSON-encodable object or pre-encoded JSON bytes.
             response_type: decode ``data`` into this type; ``None`` gives
                 plain dicts and lists.
-            tenant_key: the tenant of a marketplace app.
-            user_access_token: call as this user (never cached by the SDK).
-            auth: ``False`` sends no Authorization header.
-            retry_unknown_outcome: retry a write after a timeout / 5xx /
-                1255040 (only safe when the write is idempotent).
-            endpoint_class: ``"write"``, ``"read"`` or ``"list_records"`` to
-                apply the client-side rate limit.
-            retry: this call's retry policy instead of ``config.retry``.
+            **options: ``query`` (booleans as ``true``/``false``, lists as
+                repeated keys, ``None`` omitted), ``body`` (a JSON-encodable
+                object or pre-encoded JSON bytes), ``tenant_key`` (marketplace
+                apps), ``user_access_token`` (never cached by the SDK),
+                ``auth`` (``False`` sends no Authorization header),
+                ``retry_unknown_outcome`` (retry a write after a timeout / 5xx /
+                1255040; only safe when it is idempotent), ``endpoint_class``
+                (``"write"``, ``"read"`` or ``"list_records"`` to apply the
+                client-side rate limit) and ``retry`` (this call's retry
+                policy instead of ``config.retry``); see :class:`RequestOptions`.
 
         Returns:
             The response's ``data``.
 
         Raises:
             ConfigurationError: bad arguments, detected before sending.
+            WriterClosedError: a write after the client was closed.
+            LeaseTimeoutError: a write could not get the cross-process lease.
             BitableError: the mapped API, server or transport error.
         """
-        response = await self._transport.request(
-            method,
-            path,
-            query=query,
-            body=body,
-            response_type=response_type,
-            tenant_key=tenant_key,
-            user_access_token=user_access_token,
-            auth=auth,
-            retry_unknown_outcome=retry_unknown_outcome,
-            endpoint_class=endpoint_class,
-            retry=retry,
-        )
-        return response.data
+        route = route_for(method, normalise_path(path))
+
+        async def call() -> Any:
+            response = await self._transport.request(
+                method, path, response_type=response_type, **options
+            )
+            return response.data
+
+        if route is None:
+            return await call()
+        return await self._writers.run(route.app_token, route.table_id, call)

@@ -260,7 +260,13 @@ class Resource:
             endpoint_class=endpoint_class,
         )
 
-    async def _write(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _write(
+        self,
+        operation: str,
+        call: Callable[[], Awaitable[T]],
+        *,
+        table_id: str | None = None,
+    ) -> T:
         """THE write seam: every write of every resource is awaited here.
 
         With a writer registry in the call context, ``call`` runs in the turn
@@ -270,11 +276,15 @@ class Resource:
         Args:
             operation: ``"<resource>.<action>"``, e.g. ``"records.batch_create"``.
             call: makes the request when awaited; may be called once.
+            table_id: the table the write changes when the resource is not
+                scoped to it (an app-level resource renaming or deleting one
+                table): the write then takes that table's turn, so it never
+                overlaps the table's record writes.
 
         Returns:
             What ``call`` returns.
         """
-        scope = WriteScope(self.app_token, self._table_id, operation)
+        scope = WriteScope(self.app_token, table_id or self._table_id, operation)
         writers = self._ctx.writers
         if writers is None:
             return await call()

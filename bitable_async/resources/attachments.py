@@ -167,21 +167,19 @@ class AttachmentsResource(Resource):
             fields.append(("extra", extra))
         payload, ctype = encode_multipart(fields, file_name=name, data=data, file_type=content_type)
         path = f"{_MEDIAS}/upload_all"
-
-        async def call() -> str:
-            raw = await self._ctx.transport.request_raw(
-                "POST",
-                path,
-                body=payload,
-                content_type=ctype,
-                tenant_key=self._ctx.tenant_key,
-                user_access_token=self._ctx.user_access_token,
-                endpoint_class=WRITE,
-            )
-            data = decode_envelope(raw, _TokenData, "POST", path, require_data=True).data
-            return self._token(data, path)
-
-        return await self._write("attachments.upload_all", call)
+        # Not through the write seam: a Drive upload writes no Bitable table,
+        # so it must not hold (or wait for) the app's write lane.
+        raw = await self._ctx.transport.request_raw(
+            "POST",
+            path,
+            body=payload,
+            content_type=ctype,
+            tenant_key=self._ctx.tenant_key,
+            user_access_token=self._ctx.user_access_token,
+            endpoint_class=WRITE,
+        )
+        decoded = decode_envelope(raw, _TokenData, "POST", path, require_data=True).data
+        return self._token(decoded, path)
 
     def _token(self, data: _TokenData | None, path: str) -> str:
         if data is None or not data.file_token:
@@ -206,35 +204,33 @@ class AttachmentsResource(Resource):
         if extra is not None:
             prepare["extra"] = extra
 
-        async def call() -> str:
-            plan = await self._call(
-                "POST",
-                f"{_MEDIAS}/upload_prepare",
-                _PrepareData,
-                json=prepare,
-                endpoint_class=WRITE,
+        # Outside the write seam, like upload_all: Drive, not a Bitable table.
+        plan = await self._call(
+            "POST",
+            f"{_MEDIAS}/upload_prepare",
+            _PrepareData,
+            json=prepare,
+            endpoint_class=WRITE,
+        )
+        if not plan.upload_id or plan.block_size <= 0:
+            raise ResponseDecodeError(
+                "upload_prepare returned no upload_id / block_size",
+                method="POST",
+                path=f"{_MEDIAS}/upload_prepare",
             )
-            if not plan.upload_id or plan.block_size <= 0:
-                raise ResponseDecodeError(
-                    "upload_prepare returned no upload_id / block_size",
-                    method="POST",
-                    path=f"{_MEDIAS}/upload_prepare",
-                )
-            seq = 0
-            async with aclosing(_blocks(source, plan.block_size)) as blocks:
-                async for block in blocks:
-                    await self._upload_part(plan.upload_id, seq, block, name, content_type)
-                    seq += 1
-            data = await self._call(
-                "POST",
-                f"{_MEDIAS}/upload_finish",
-                _TokenData,
-                json={"upload_id": plan.upload_id, "block_num": seq},
-                endpoint_class=WRITE,
-            )
-            return self._token(data, f"{_MEDIAS}/upload_finish")
-
-        return await self._write("attachments.upload_chunked", call)
+        seq = 0
+        async with aclosing(_blocks(source, plan.block_size)) as blocks:
+            async for block in blocks:
+                await self._upload_part(plan.upload_id, seq, block, name, content_type)
+                seq += 1
+        data = await self._call(
+            "POST",
+            f"{_MEDIAS}/upload_finish",
+            _TokenData,
+            json={"upload_id": plan.upload_id, "block_num": seq},
+            endpoint_class=WRITE,
+        )
+        return self._token(data, f"{_MEDIAS}/upload_finish")
 
     async def _upload_part(
         self, upload_id: str, seq: int, block: bytes, name: str, content_type: str

@@ -168,7 +168,9 @@ class TablesResource(Resource):
             )
             return data.name or name
 
-        return await self._write("tables.update", call)
+        # In the table's turn (the app's, with per-app granularity): a rename
+        # never overlaps a record write to the same table.
+        return await self._write("tables.update", call, table_id=table_id)
 
     async def delete(self, table_id: str) -> None:
         """Delete a table (deleting the last table is refused, 1254034).
@@ -187,7 +189,8 @@ class TablesResource(Resource):
         async def call() -> None:
             await self._send("DELETE", path, endpoint_class=WRITE)
 
-        await self._write("tables.delete", call)
+        # In the table's turn: the delete waits for the table's queued writes.
+        await self._write("tables.delete", call, table_id=table_id)
 
     async def batch_delete(self, table_ids: Iterable[str]) -> None:
         """Delete several tables in one call.

@@ -39,7 +39,7 @@ from .types import (
     WriteStats,
 )
 
-__all__ = ["Op", "ReadWriteGate", "Target", "WriteLane"]
+__all__ = ["Op", "ReadWriteGate", "Target", "WriteLane", "current_lane_key"]
 
 T = TypeVar("T")
 
@@ -48,6 +48,20 @@ T = TypeVar("T")
 _running_lane: contextvars.ContextVar[WriteLane | None] = contextvars.ContextVar(
     "bitable_writer_lane", default=None
 )
+
+
+def current_lane_key() -> str | None:
+    """The key of the lane whose turn the calling code runs in, or None.
+
+    Every request a write sends is made from inside its lane's worker; tests
+    (and debugging hooks) use this to check that a request was sent in turn.
+
+    Returns:
+        ``app`` or ``app:table`` (see :meth:`WriterRegistry.lane_key
+        <bitable_async.writer.WriterRegistry.lane_key>`), or None outside any write.
+    """
+    lane = _running_lane.get()
+    return None if lane is None else lane.key
 
 
 @dataclass(eq=False)

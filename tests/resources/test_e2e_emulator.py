@@ -215,6 +215,11 @@ async def test_search_batch_get_and_batch_writes(emu: Emulator, bc: BitableClien
     assert [r async for r in t.records.search()] == []
 
 
+def _batch_create_requests(emu: Emulator) -> int:
+    stats = emu.stats()["endpoints"].get("app_table_record.batch_create", {})
+    return int(stats.get("requests", 0))
+
+
 @pytest.mark.asyncio
 async def test_batch_error_reports_committed_failed_and_unsent_chunks(
     emu: Emulator, bc: BitableClient
@@ -226,10 +231,14 @@ async def test_batch_error_reports_committed_failed_and_unsent_chunks(
     ]
     # A link to a record that does not exist: well-formed, so only the server can reject it.
     rows[700]["Related"] = ["recDoesNotExist"]
+    before = _batch_create_requests(emu)  # the anchor's coalesced create is one
 
     with pytest.raises(BatchError) as caught:
         await t.records.batch_create(rows, chunk_size=300)
     err = caught.value
+
+    # Two committed chunks, the failed one, and nothing after it reached the server.
+    assert _batch_create_requests(emu) - before == 3
 
     assert [(c.span.start, c.span.stop) for c in err.committed] == [(0, 300), (300, 600)]
     assert [len(c.result) for c in err.committed] == [300, 300]

@@ -427,13 +427,101 @@ class Transport:
                     "this client has no app credentials: pass app_id/app_secret or auth= "
                     "to the client, or user_access_token= to the call"
                 )
+        retry_config = self._config.retry if retry is None else retry
+        started = self._clock()
+        # Fast path: the first try runs inline; closures, the retry loop and
+        # its hook are only built after a failure (see _recover).
+        limiter = self._limiter
+        if eclass is not None and limiter.config.enabled:
+            await limiter.acquire(eclass, key=tenant_key)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        raw: RawResponse | None = None
+        try:
+            raw = await self._send(method, path, params, payload, headers, 0, eclass)
+            try:
+                return check(raw, 0)
+            except BitableError as exc:
+                self._note_error(exc, method, path, raw, 0)
+                raise
+        except BitableError as exc:
+            first = exc
+        return await self._recover(
+            first,
+            raw is not None,
+            method,
+            path,
+            params,
+            payload,
+            headers,
+            check,
+            tenant_key=tenant_key,
+            provider=provider,
+            token=token,
+            idempotent=idempotent,
+            eclass=eclass,
+            retry=retry_config,
+            started=started,
+        )
+
+    async def _recover(
+        self,
+        first: BitableError,
+        first_checked: bool,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]],
+        payload: bytes | None,
+        headers: dict[str, str],
+        check: Callable[[RawResponse, int], R],
+        *,
+        tenant_key: str | None,
+        provider: TokenProvider | None,
+        token: str | None,
+        idempotent: bool,
+        eclass: EndpointClass | None,
+        retry: RetryConfig,
+        started: float,
+    ) -> R:
+        """Carry on after the inline first try of :meth:`_exchange` failed with ``first``.
+
+        ``first_checked`` says ``first`` came from ``check`` (a response was
+        read and already noted), not from sending. Try 0 resumes where it
+        failed (a token replay, or its error handed to the retry loop), and
+        later tries go through :func:`~bitable_async.retry.retry_call`.
+        """
         replayed = False
+        pending: BitableError | None = first
+
+        def can_replay(exc: BitableError) -> bool:
+            return (
+                isinstance(exc, AuthError)
+                and exc.code in TOKEN_INVALID_CODES
+                and provider is not None
+                and token is not None
+                and not replayed
+            )
 
         async def attempt(number: int) -> R:
-            nonlocal token, replayed
-            if eclass is not None:
+            nonlocal token, replayed, pending
+            replay: BitableError | None = None
+            if pending is not None:
+                # The rest of try 0, whose first send ran inline.
+                replay, pending = pending, None
+                if not first_checked or not can_replay(replay):
+                    raise replay
+            elif eclass is not None:
                 await self._limiter.acquire(eclass, key=tenant_key)
             while True:
+                if replay is not None:
+                    # The cached app token was rejected: drop it and replay once.
+                    assert provider is not None
+                    assert token is not None
+                    replayed = True
+                    self.stats.token_replays += 1
+                    await provider.invalidate(token, tenant_key=tenant_key)
+                    token = await provider.get_token(tenant_key=tenant_key)
+                    replay = None
                 if token is not None:
                     headers["Authorization"] = f"Bearer {token}"
                 raw = await self._send(method, path, params, payload, headers, number, eclass)
@@ -441,28 +529,19 @@ class Transport:
                     return check(raw, number)
                 except BitableError as exc:
                     self._note_error(exc, method, path, raw, number)
-                    if (
-                        not isinstance(exc, AuthError)
-                        or exc.code not in TOKEN_INVALID_CODES
-                        or provider is None
-                        or token is None
-                        or replayed
-                    ):
+                    if not can_replay(exc):
                         raise
-                # The cached app token was rejected: drop it and replay once.
-                replayed = True
-                self.stats.token_replays += 1
-                await provider.invalidate(token, tenant_key=tenant_key)
-                token = await provider.get_token(tenant_key=tenant_key)
+                    replay = exc
 
         return await retry_call(
             attempt,
-            config=self._config.retry if retry is None else retry,
+            config=retry,
             sleep=self._sleep,
             clock=self._clock,
             rng=self._rng,
             idempotent=idempotent,
             on_retry=self._retry_hook(method, path, eclass),
+            started=started,
         )
 
     async def fetch_token(self, path: str, body: Mapping[str, Any]) -> Mapping[str, Any]:

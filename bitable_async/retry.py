@@ -160,6 +160,7 @@ async def retry_call(
     rng: random.Random,
     idempotent: bool,
     on_retry: OnRetry | None = None,
+    started: float | None = None,
 ) -> R:
     """Run ``operation`` until it succeeds or :func:`retry_delay` says stop.
 
@@ -176,6 +177,8 @@ async def retry_call(
         rng: the random source of the jitter.
         idempotent: passed to :func:`retry_delay`.
         on_retry: optional hook called before each sleep (stats, logging).
+        started: the ``clock()`` reading the deadline counts from, when the
+            caller already ran part of the first try itself (default: now).
 
     Returns:
         What ``operation`` returned.
@@ -185,7 +188,8 @@ async def retry_call(
         BaseException: anything that is not a :class:`BitableError` is raised
             at once, never retried.
     """
-    started = clock()
+    if started is None:
+        started = clock()
     attempt = 0
     while True:
         try:

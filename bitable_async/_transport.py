@@ -178,9 +178,11 @@ class Transport:
     ) -> RawResponse:
         """One HTTP exchange; the response is fully read and released on return."""
         session = self._get_session()
-        self.stats.http_calls += 1
+        stats = self.stats
+        stats.http_calls += 1
         key = endpoint_class.value if endpoint_class is not None else "none"
-        self.stats.calls_by_class[key] = self.stats.calls_by_class.get(key, 0) + 1
+        by_class = stats.calls_by_class
+        by_class[key] = by_class.get(key, 0) + 1
         started = self._clock()
         error: TransportError
         try:
@@ -192,12 +194,14 @@ class Transport:
                 headers=headers,
             ) as resp:
                 body = await resp.read()
+            resp_headers = resp.headers
+            reset = resp_headers.get(RESET_HEADER)
             return RawResponse(
                 status=resp.status,
                 body=body,
-                headers=resp.headers,
-                log_id=resp.headers.get(LOG_ID_HEADER),
-                retry_after=parse_reset(resp.headers.get(RESET_HEADER)),
+                headers=resp_headers,
+                log_id=resp_headers.get(LOG_ID_HEADER),
+                retry_after=parse_reset(reset) if reset else None,
                 elapsed=self._clock() - started,
             )
         # Messages name the failure only: aiohttp's own text may quote the URL.
@@ -355,17 +359,26 @@ class Transport:
         path = normalise_path(path)
         params = encode_query(query)
         payload = encode_body(body)
-        eclass = EndpointClass(endpoint_class) if endpoint_class is not None else None
+        eclass = (
+            endpoint_class
+            if endpoint_class is None or endpoint_class.__class__ is EndpointClass
+            else EndpointClass(endpoint_class)
+        )
         data_type: Any = Any if response_type is None else response_type
-        envelope_decoder(data_type)  # an undecodable type fails here, before sending
+        # An undecodable type fails here, before sending.
+        decoder = envelope_decoder(data_type)
         require_data = response_type is not None
         headers = {"User-Agent": self._config.user_agent}
         if payload is not None:
             headers["Content-Type"] = JSON_CONTENT_TYPE
+        debug = logger.isEnabledFor(logging.DEBUG)
 
         def check(raw: RawResponse, number: int) -> Response[Any]:
-            envelope = decode_envelope(raw, data_type, method, path, require_data=require_data)
-            self._log(method, path, raw, envelope.code, number)
+            envelope = decode_envelope(
+                raw, data_type, method, path, require_data=require_data, decoder=decoder
+            )
+            if debug:
+                self._log(method, path, raw, envelope.code, number)
             return Response(
                 data=envelope.data,
                 code=envelope.code,

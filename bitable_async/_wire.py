@@ -271,7 +271,13 @@ def _type_name(tp: Any) -> str:
 
 
 def decode_envelope(
-    raw: RawResponse, data_type: Any, method: str, path: str, *, require_data: bool
+    raw: RawResponse,
+    data_type: Any,
+    method: str,
+    path: str,
+    *,
+    require_data: bool,
+    decoder: msgspec.json.Decoder[Envelope[Any]] | None = None,
 ) -> Envelope[Any]:
     """Decode a body once into ``Envelope[data_type]``; raise the mapped error otherwise.
 
@@ -281,6 +287,7 @@ def decode_envelope(
         method: the request method (for the error).
         path: the request path (for the error).
         require_data: raise :class:`ResponseDecodeError` when ``data`` is absent.
+        decoder: ``envelope_decoder(data_type)`` when the caller already holds it.
 
     Returns:
         The envelope of a success (``code == 0``).
@@ -292,10 +299,13 @@ def decode_envelope(
         BitableError: a 4xx with a non-JSON body (mapped by status).
         ResponseDecodeError: ``data`` of a success does not match ``data_type``.
     """
-    if not raw.body.strip():
+    body = raw.body
+    if not body or body.isspace():
         raise _unreadable(raw, method, path, "empty response body")
+    if decoder is None:
+        decoder = envelope_decoder(data_type)
     try:
-        envelope = envelope_decoder(data_type).decode(raw.body)
+        envelope = decoder.decode(body)
     except msgspec.ValidationError:
         # data does not fit the requested type (error bodies rarely do), or the
         # body is JSON but not an envelope: read just code and msg.

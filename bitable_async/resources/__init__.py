@@ -20,7 +20,7 @@ from bitable_async.resources.dashboards import DashboardsResource
 from bitable_async.resources.fields import DeletedField, FieldsResource
 from bitable_async.resources.forms import FormsResource
 from bitable_async.resources.members import MembersResource
-from bitable_async.resources.record_writes import DeletedRecord
+from bitable_async.resources.record_io import DeletedRecord
 from bitable_async.resources.records import BatchGetResult, RecordsResource
 from bitable_async.resources.roles import RolesResource
 from bitable_async.resources.schema import TableSchema

@@ -3,7 +3,9 @@
 Every write encodes and validates the WHOLE input with the table's codec
 before the first request (or before it is queued). Rows may be mappings of
 field name -> value or :class:`~bitable_async.values.model.RecordModel`
-instances (only their assigned attributes are written).
+instances (only their assigned attributes are written); a write returns a
+:class:`~bitable_async.models.record.Record` for a mapping and an instance of
+the row's own model class for a model (see :mod:`.record_io`).
 
 Single-record writes are COALESCED by default: ``create`` / ``update`` /
 ``delete`` hand the encoded record to the table's writer, which gathers the
@@ -22,230 +24,48 @@ raises :class:`~bitable_async.batching.BatchError`.
 from __future__ import annotations
 
 import asyncio
-import builtins
-import logging
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-import msgspec
-
-from bitable_async.batching import (
-    DEFAULT_CHUNK_SIZE,
-    ChunkSpan,
-    check_chunk_size,
-    flatten,
-    run_chunks,
-)
-from bitable_async.errors import FieldValueError
-from bitable_async.models.record import RawRecord, Record
+from bitable_async.models.record import Record
 from bitable_async.resources._base import (
     WRITE,
-    CallContext,
-    TableResource,
     UserIdType,
-    path_id,
     query,
 )
-from bitable_async.resources.schema import TableSchema
+from bitable_async.resources.record_batches import MAX_BATCH, RecordBatchWrites
+from bitable_async.resources.record_io import (
+    DeletedRecord,
+    RecordData,
+    RowLike,
+    Written,
+    decode_one,
+    encode_row,
+    encode_rows,
+    written_from_result,
+    written_without_answer,
+)
 from bitable_async.values.model import RecordModel
-from bitable_async.values.record_codec import BatchFieldValueError, RecordCodec
-from bitable_async.writing.types import RecordResult, WriteOptions
+from bitable_async.values.record_codec import RecordCodec
+from bitable_async.writing.types import WriteOptions
 
 if TYPE_CHECKING:
     from bitable_async.writer import TableWriter
 
 __all__ = ["MAX_BATCH", "DeletedRecord", "RecordWrites", "RowLike", "encode_row", "encode_rows"]
 
-logger = logging.getLogger("bitable_async.records")
-
-MAX_BATCH = 1000
-"""The largest chunk_size accepted (000 documents 1,000; the default stays 500)."""
+M = TypeVar("M", bound=RecordModel)
 
 
-class DeletedRecord(msgspec.Struct, kw_only=True):
-    """The result of deleting one record.
-
-    Attributes:
-        record_id: the record.
-        deleted: whether it was deleted.
-    """
-
-    record_id: str = ""
-    deleted: bool = False
-
-
-class _RecordData(msgspec.Struct):
-    record: RawRecord | None = None
-
-
-class _RecordsData(msgspec.Struct):
-    records: list[RawRecord] | None = None
-
-
-class _DeletedData(msgspec.Struct):
-    records: list[DeletedRecord] | None = None
-
-
-def _ids(name: str, values: Iterable[str]) -> list[str]:
-    if isinstance(values, str):
-        raise TypeError(f"{name} must be an iterable of ids, not one string")
-    out = list(values)
-    for i, rid in enumerate(out):
-        if not isinstance(rid, str) or not rid.strip():
-            raise ValueError(f"{name}[{i}] must be a non-empty record id, got {rid!r}")
-    return out
-
-
-def _chunk_token(client_token: str | None, index: int) -> str:
-    """The client_token of one chunk: derived from the caller's, or a new UUID.
-
-    Chunk 0 uses the caller's token as is; chunk ``i`` a UUIDv5 of it, so calling
-    the same batch again with the same token replays every chunk idempotently.
-    """
-    if client_token is None:
-        return str(uuid.uuid4())
-    if index == 0:
-        return client_token
-    try:
-        namespace = uuid.UUID(client_token)
-    except ValueError:
-        namespace = uuid.uuid5(uuid.NAMESPACE_OID, client_token)
-    return str(uuid.uuid5(namespace, f"chunk-{index}"))
-
-
-RowLike = Mapping[str, Any] | RecordModel
-"""One record to write: ``field name -> value``, or a record model instance."""
-
-_RAW_RECORD = msgspec.json.Decoder(RawRecord)
-
-
-def encode_row(codec: RecordCodec, row: RowLike, index: int | None = 0) -> dict[str, Any]:
-    """Encode one row (mapping or record model) into wire ``fields``.
-
-    Args:
-        codec: the table's codec.
-        row: the row; a model writes only the attributes assigned since it was
-            built or read (partial).
-        index: the row's position in its batch (named in errors).
-
-    Returns:
-        The ``fields`` object.
-
-    Raises:
-        FieldValueError: a value does not fit its field, or the model does not
-            fit the table.
-    """
-    if isinstance(row, RecordModel):
-        return codec.model_codec(type(row)).encode(row, record_index=index)
-    return codec.encode_fields(row, record_index=index)
-
-
-def encode_rows(codec: RecordCodec, rows: Iterable[RowLike]) -> list[dict[str, Any]]:
-    """Encode a batch of rows, validating all of them before returning anything.
-
-    Args:
-        codec: the table's codec.
-        rows: mappings and/or record model instances.
-
-    Returns:
-        One ``fields`` object per row, in order.
-
-    Raises:
-        FieldValueError: one invalid value; several give a
-            :class:`~bitable_async.values.record_codec.BatchFieldValueError`.
-    """
-    out: list[dict[str, Any]] = []
-    errors: list[FieldValueError] = []
-    for i, row in enumerate(rows):
-        try:
-            out.append(encode_row(codec, row, i))
-        except BatchFieldValueError as exc:
-            errors.extend(exc.errors)
-        except FieldValueError as exc:
-            errors.append(exc)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise BatchFieldValueError(errors)
-    return out
-
-
-def _from_result(codec: RecordCodec, result: RecordResult) -> Record:
-    # The writer hands back plain JSON; decode it the way a response is decoded.
-    raw = _RAW_RECORD.decode(msgspec.json.encode(result))
-    return _decode_written(codec, [raw])[0]
-
-
-def _raw_cell(raw: msgspec.Raw) -> Any:
-    try:
-        return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return None
-
-
-def _decode_written(codec: RecordCodec, raws: Sequence[RawRecord]) -> list[Record]:
-    """Decode the records a write returned without ever failing.
-
-    The write is committed by then, so a cell the codec cannot read (a server
-    echoing the write shape) must not turn success into an error: such a
-    record keeps its cells as plain JSON values.
-    """
-    out: list[Record] = []
-    for i, raw in enumerate(raws):
-        try:
-            out.append(codec.decode_record(raw, index=i))
-        except FieldValueError as exc:
-            logger.debug("write response record %s kept raw: %s", raw.rid, exc)
-            fields = {name: _raw_cell(cell) for name, cell in raw.fields.items()}
-            out.append(Record(record_id=raw.rid, fields=fields))
-    return out
-
-
-class RecordWrites(TableResource):
+class RecordWrites(RecordBatchWrites):
     """The write half of :class:`~bitable_async.resources.records.RecordsResource`.
 
-    Attributes:
-        schema: the table's cached schema (field list and codec).
+    Single-record writes here (coalesced by the table's writer by default);
+    the chunked batch writes and the schema in
+    :class:`~bitable_async.resources.record_batches.RecordBatchWrites`.
     """
 
-    def __init__(
-        self,
-        ctx: CallContext,
-        app_token: str,
-        table_id: str,
-        *,
-        schema: TableSchema,
-    ) -> None:
-        """Bind to one table.
-
-        Args:
-            ctx: the transport and identity to call with.
-            app_token: the Bitable.
-            table_id: the table.
-            schema: the table's schema cache (shared with its handle).
-
-        Raises:
-            ValueError: an id is empty.
-        """
-        super().__init__(ctx, app_token, table_id)
-        self.schema = schema
-        self._path = f"{self._table_path}/records"
-        self._codec_fetch: asyncio.Future[RecordCodec] | None = None
-
-    def _rec_path(self, record_id: str) -> str:
-        return f"{self._path}/{path_id('record_id', record_id)}"
-
-    async def codec(self) -> RecordCodec:
-        """The table's record codec (fetches the schema on first use).
-
-        Returns:
-            The codec.
-
-        Raises:
-            BitableError: listing the fields failed.
-        """
-        return await self.schema.codec()
+    _codec_fetch: asyncio.Future[RecordCodec] | None = None
 
     async def _write_codec(self) -> RecordCodec:
         # Concurrent first writers share ONE awaited fetch and all resume in the
@@ -260,17 +80,6 @@ class RecordWrites(TableResource):
             # Retrieved here too, so a failure seen by no caller (all cancelled) is not logged.
             fetch.add_done_callback(lambda f: None if f.cancelled() else f.exception())
         return await asyncio.shield(fetch)
-
-    async def refresh_schema(self) -> RecordCodec:
-        """Fetch the table's field list again and rebuild the codec.
-
-        Returns:
-            The new codec.
-
-        Raises:
-            BitableError: listing the fields failed.
-        """
-        return await self.schema.refresh()
 
     # ----------------------------------------------------------------- writes
 
@@ -296,6 +105,56 @@ class RecordWrites(TableResource):
             ignore_consistency_check=ignore_consistency_check,
         )
 
+    async def _write_one(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        row: RowLike,
+        encoded: dict[str, Any],
+        record_id: str | None,
+        codec: RecordCodec,
+    ) -> Written:
+        """Send one single-record create (POST) or update (PUT) in the table's turn."""
+
+        async def call() -> Written:
+            data = await self._call(
+                method,
+                path,
+                RecordData,
+                params=params,
+                json={"fields": encoded},
+                endpoint_class=WRITE,
+                # An update sets the same cells again: safe to replay.
+                retry_unknown_outcome=method == "PUT",
+            )
+            if data.record is None:
+                return written_without_answer(row, record_id, encoded)
+            return decode_one(codec, row, data.record, 0)
+
+        return await self._write(operation, call)
+
+    @overload
+    async def create(
+        self,
+        fields: M,
+        *,
+        user_id_type: UserIdType = ...,
+        ignore_consistency_check: bool | None = ...,
+        coalesce: bool | None = ...,
+    ) -> M: ...
+
+    @overload
+    async def create(
+        self,
+        fields: Mapping[str, Any],
+        *,
+        user_id_type: UserIdType = ...,
+        ignore_consistency_check: bool | None = ...,
+        coalesce: bool | None = ...,
+    ) -> Record: ...
+
     async def create(
         self,
         fields: RowLike,
@@ -303,7 +162,7 @@ class RecordWrites(TableResource):
         user_id_type: UserIdType = "open_id",
         ignore_consistency_check: bool | None = None,
         coalesce: bool | None = None,
-    ) -> Record:
+    ) -> Written:
         """Create one record; concurrent calls on the table are coalesced into batches.
 
         API: ``POST .../tables/:table_id/records/batch_create`` (A.34, with a
@@ -322,7 +181,9 @@ class RecordWrites(TableResource):
                 endpoint (still in the table's turn).
 
         Returns:
-            The created record, decoded with the table's codec.
+            The created record decoded with the table's codec: a
+            :class:`Record` for a mapping, an instance of the model's class
+            (a new object, with its ``record_id``) for a model.
 
         Raises:
             FieldValueError: a value does not fit its field (before anything is sent).
@@ -335,23 +196,33 @@ class RecordWrites(TableResource):
         writer = self._coalescer(coalesce)
         if writer is not None:
             options = self._options(user_id_type, ignore_consistency_check)
-            return _from_result(codec, await writer.create(encoded, options=options))
+            return written_from_result(codec, fields, await writer.create(encoded, options=options))
         params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
+        return await self._write_one(
+            "records.create", "POST", self._path, params, fields, encoded, None, codec
+        )
 
-        async def call() -> Record:
-            data = await self._call(
-                "POST",
-                self._path,
-                _RecordData,
-                params=params,
-                json={"fields": encoded},
-                endpoint_class=WRITE,
-            )
-            if data.record is None:
-                return Record(record_id=None, fields=dict(encoded))
-            return _decode_written(codec, [data.record])[0]
+    @overload
+    async def update(
+        self,
+        record_id: str,
+        fields: M,
+        *,
+        user_id_type: UserIdType | None = ...,
+        ignore_consistency_check: bool | None = ...,
+        coalesce: bool | None = ...,
+    ) -> M: ...
 
-        return await self._write("records.create", call)
+    @overload
+    async def update(
+        self,
+        record_id: str,
+        fields: Mapping[str, Any],
+        *,
+        user_id_type: UserIdType | None = ...,
+        ignore_consistency_check: bool | None = ...,
+        coalesce: bool | None = ...,
+    ) -> Record: ...
 
     async def update(
         self,
@@ -361,7 +232,7 @@ class RecordWrites(TableResource):
         user_id_type: UserIdType | None = None,
         ignore_consistency_check: bool | None = None,
         coalesce: bool | None = None,
-    ) -> Record:
+    ) -> Written:
         """Update one record's cells; concurrent calls on the table are coalesced.
 
         API: ``POST .../tables/:table_id/records/batch_update`` (A.35) when
@@ -379,7 +250,8 @@ class RecordWrites(TableResource):
                 ``WriterConfig.coalesce``); False calls the single-record endpoint.
 
         Returns:
-            The updated record.
+            The updated record: a :class:`Record` for a mapping, an instance of
+            the model's class (a new object) for a model.
 
         Raises:
             ValueError: ``record_id`` is empty (before anything is sent).
@@ -393,24 +265,12 @@ class RecordWrites(TableResource):
         writer = self._coalescer(coalesce)
         if writer is not None:
             options = self._options(user_id_type, ignore_consistency_check)
-            return _from_result(codec, await writer.update(record_id, encoded, options=options))
+            result = await writer.update(record_id, encoded, options=options)
+            return written_from_result(codec, fields, result)
         params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
-
-        async def call() -> Record:
-            data = await self._call(
-                "PUT",
-                path,
-                _RecordData,
-                params=params,
-                json={"fields": encoded},
-                endpoint_class=WRITE,
-                retry_unknown_outcome=True,
-            )
-            if data.record is None:
-                return Record(record_id=record_id, fields=dict(encoded))
-            return _decode_written(codec, [data.record])[0]
-
-        return await self._write("records.update", call)
+        return await self._write_one(
+            "records.update", "PUT", path, params, fields, encoded, record_id, codec
+        )
 
     async def delete(
         self,
@@ -455,165 +315,3 @@ class RecordWrites(TableResource):
             )
 
         return await self._write("records.delete", call)
-
-    async def batch_create(
-        self,
-        rows: Iterable[RowLike],
-        *,
-        user_id_type: UserIdType | None = None,
-        client_token: str | None = None,
-        ignore_consistency_check: bool | None = None,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> builtins.list[Record]:
-        """Create any number of records, 500 per call.
-
-        API: ``POST .../tables/:table_id/records/batch_create`` (app_table_record.batch_create,
-        A.34). Every row is validated and encoded before the first call. Each
-        chunk carries its own ``client_token`` (derived from ``client_token``
-        when given, so the same call can be repeated safely), which also lets
-        the transport retry a chunk whose outcome is unknown.
-
-        Args:
-            rows: one ``field name -> value`` mapping (or record model
-                instance) per record.
-            user_id_type: id kind of persons in the rows.
-            client_token: idempotency key (a UUID) of the first chunk; later
-                chunks use keys derived from it. New UUIDs when omitted.
-            ignore_consistency_check: skip the server's consistency check (000).
-            chunk_size: records per call (1-1000; default 500).
-
-        Returns:
-            The created records, in input order.
-
-        Raises:
-            FieldValueError: a value does not fit its field (names the record
-                index; nothing is sent).
-            BatchError: a call failed; says which chunks were committed (with
-                their records), which failed and why, and which were not sent.
-        """
-        size = check_chunk_size(chunk_size, MAX_BATCH)
-        codec = await self.schema.codec()
-        encoded = encode_rows(codec, rows)
-        path = f"{self._path}/batch_create"
-
-        async def send(span: ChunkSpan, chunk: Sequence[dict[str, Any]]) -> list[Record]:
-            params = query(
-                user_id_type=user_id_type,
-                client_token=_chunk_token(client_token, span.index),
-                ignore_consistency_check=ignore_consistency_check,
-            )
-            payload = {"records": [{"fields": f} for f in chunk]}
-
-            async def call() -> list[Record]:
-                data = await self._call(
-                    "POST",
-                    path,
-                    _RecordsData,
-                    params=params,
-                    json=payload,
-                    endpoint_class=WRITE,
-                    retry_unknown_outcome=True,
-                )
-                return _decode_written(codec, data.records or [])
-
-            return await self._write("records.batch_create", call)
-
-        return flatten(await run_chunks(encoded, size, send))
-
-    async def batch_update(
-        self,
-        updates: Iterable[tuple[str, RowLike]] | Mapping[str, RowLike],
-        *,
-        user_id_type: UserIdType | None = None,
-        ignore_consistency_check: bool | None = None,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> builtins.list[Record]:
-        """Update any number of records, 500 per call.
-
-        API: ``POST .../tables/:table_id/records/batch_update`` (app_table_record.batch_update,
-        A.35). Every row is validated and encoded before the first call.
-
-        Args:
-            updates: ``(record_id, fields)`` pairs, or a ``{record_id: fields}``
-                mapping; ``fields`` may be a record model instance.
-            user_id_type: id kind of persons in the rows.
-            ignore_consistency_check: skip the server's consistency check (000).
-            chunk_size: records per call (1-1000; default 500).
-
-        Returns:
-            The updated records, in input order.
-
-        Raises:
-            ValueError: an empty record id (before any request).
-            FieldValueError: a value does not fit its field (names the record index).
-            BatchError: a call failed; says which chunks were committed.
-        """
-        size = check_chunk_size(chunk_size, MAX_BATCH)
-        pairs = builtins.list(updates.items() if isinstance(updates, Mapping) else updates)
-        ids = _ids("record_id", (p[0] for p in pairs))
-        codec = await self.schema.codec()
-        encoded = encode_rows(codec, (p[1] for p in pairs))
-        items = [{"record_id": rid, "fields": f} for rid, f in zip(ids, encoded, strict=True)]
-        path = f"{self._path}/batch_update"
-        params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
-
-        async def send(span: ChunkSpan, chunk: Sequence[dict[str, Any]]) -> list[Record]:
-            payload = {"records": builtins.list(chunk)}
-
-            async def call() -> list[Record]:
-                data = await self._call(
-                    "POST",
-                    path,
-                    _RecordsData,
-                    params=params,
-                    json=payload,
-                    endpoint_class=WRITE,
-                    retry_unknown_outcome=True,
-                )
-                return _decode_written(codec, data.records or [])
-
-            return await self._write("records.batch_update", call)
-
-        return flatten(await run_chunks(items, size, send))
-
-    async def batch_delete(
-        self,
-        record_ids: Iterable[str],
-        *,
-        ignore_consistency_check: bool | None = None,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> builtins.list[DeletedRecord]:
-        """Delete any number of records, 500 per call.
-
-        API: ``POST .../tables/:table_id/records/batch_delete`` (app_table_record.batch_delete,
-        A.36); the body is ``{"records": [record_id, ...]}``.
-
-        Args:
-            record_ids: the records.
-            ignore_consistency_check: skip the server's consistency check (000).
-            chunk_size: ids per call (1-1000; default 500).
-
-        Returns:
-            One result per id, in input order.
-
-        Raises:
-            ValueError: an empty id (before any request).
-            BatchError: a call failed; says which chunks were committed.
-        """
-        size = check_chunk_size(chunk_size, MAX_BATCH)
-        ids = _ids("record_ids", record_ids)
-        path = f"{self._path}/batch_delete"
-        params = query(ignore_consistency_check=ignore_consistency_check)
-
-        async def send(span: ChunkSpan, chunk: Sequence[str]) -> list[DeletedRecord]:
-            payload = {"records": builtins.list(chunk)}
-
-            async def call() -> list[DeletedRecord]:
-                data = await self._call(
-                    "POST", path, _DeletedData, params=params, json=payload, endpoint_class=WRITE
-                )
-                return data.records or []
-
-            return await self._write("records.batch_delete", call)
-
-        return flatten(await run_chunks(ids, size, send))

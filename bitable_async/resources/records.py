@@ -21,7 +21,9 @@ from bitable_async.config import EndpointClass
 from bitable_async.models.record import RawRecord, Record
 from bitable_async.pagination import Page, PageIterator, resolve_page_size
 from bitable_async.resources._base import READ, UserIdType, body, json_list, query
-from bitable_async.resources.record_writes import DeletedRecord, RecordWrites, _ids, _RecordData
+from bitable_async.resources.record_io import DeletedRecord, RecordData
+from bitable_async.resources.record_io import record_ids as _ids
+from bitable_async.resources.record_writes import RecordWrites
 from bitable_async.resources.schema import TableSchema
 from bitable_async.resources.search import SearchFilterLike, SortLike, filter_body, sort_body
 from bitable_async.values.model import ModelCodec, RecordModel
@@ -403,7 +405,7 @@ class RecordsResource(RecordWrites):
         data = await self._call(
             "GET",
             path,
-            _RecordData,
+            RecordData,
             params=query(
                 text_field_as_array=text_field_as_array,
                 user_id_type=user_id_type,

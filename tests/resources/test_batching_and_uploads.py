@@ -26,7 +26,7 @@ from bitable_async.client import BitableClient
 from bitable_async.errors import FieldValueError, InternalServerError, LimitExceededError
 from bitable_async.resources import attachments as attachments_mod
 from bitable_async.resources.attachments import encode_multipart
-from bitable_async.resources.record_writes import _chunk_token
+from bitable_async.resources.record_io import chunk_token
 from bitable_async.values.types import Attachment
 
 from ._spec import example_response
@@ -88,13 +88,13 @@ async def test_non_api_errors_propagate_unwrapped() -> None:
 
 def test_chunk_tokens_are_uuids_derived_from_the_callers_token() -> None:
     base = str(uuid.uuid4())
-    assert _chunk_token(base, 0) == base
-    derived = [_chunk_token(base, i) for i in range(1, 4)]
+    assert chunk_token(base, 0) == base
+    derived = [chunk_token(base, i) for i in range(1, 4)]
     assert len(set(derived)) == 3
     assert all(uuid.UUID(t) for t in derived)
     # Deterministic: repeating the whole batch replays the same keys.
-    assert derived == [_chunk_token(base, i) for i in range(1, 4)]
-    fresh = {_chunk_token(None, 0) for _ in range(3)}
+    assert derived == [chunk_token(base, i) for i in range(1, 4)]
+    fresh = {chunk_token(None, 0) for _ in range(3)}
     assert len(fresh) == 3
 
 

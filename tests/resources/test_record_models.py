@@ -8,6 +8,7 @@ were assigned (a partial update leaves the other cells alone).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -92,13 +93,21 @@ async def test_writes_accept_models_and_send_only_assigned_attributes(
     env: tuple[Emulator, TableHandle],
 ) -> None:
     _, t = env
-    created = await t.records.create(Task(key="a", n=5, note="first"))
-    assert isinstance(created, Record)
+    row = Task(key="a", n=5, note="first")
+    created = await t.records.create(row)
+    # A model in, the same model class out: decoded from the server's answer.
+    assert type(created) is Task
+    assert created is not row
     rid = created.record_id or ""
-    assert created.fields["Key"] == "a"
+    assert rid.startswith("rec")
+    assert (created.key, created.n, created.note) == ("a", 5, "first")
+    assert created.changed == frozenset()  # as committed: nothing left to write
+    assert row.record_id is None  # the caller's instance is left alone
 
     # Partial: only `note` is set on this instance; Key and N stay as they are.
-    await t.records.update(rid, Task(note="second"))
+    partial = await t.records.update(rid, Task(note="second"))
+    assert type(partial) is Task
+    assert (partial.record_id, partial.note) == (rid, "second")
     after = await t.records.get(rid, model=Task)
     assert (after.key, after.n, after.note) == ("a", 5, "second")
 
@@ -106,7 +115,8 @@ async def test_writes_accept_models_and_send_only_assigned_attributes(
     after.n = 6
     assert after.changed == frozenset({"n"})
     updated = await t.records.update(rid, after)
-    assert updated.fields["N"] == 6
+    assert type(updated) is Task
+    assert updated.n == 6
     again = await t.records.get(rid, model=Task)
     assert (again.key, again.n, again.note) == ("a", 6, "second")
 
@@ -118,7 +128,15 @@ async def test_writes_accept_models_and_send_only_assigned_attributes(
 
     # Batch forms and bulk loads through the handle take models too.
     many = await t.records.batch_update([(rid, Task(n=7))])
-    assert many[0].fields["N"] == 7
+    assert type(many[0]) is Task
+    assert (many[0].record_id, many[0].n) == (rid, 7)
+    made = await t.records.batch_create([Task(key="c", n=1), {"Key": "d", "N": 2}])
+    assert type(made[0]) is Task
+    assert isinstance(made[1], Record)  # each row comes back as its own kind
+    assert made[1].fields["Key"] == "d"
+    coalesced = await asyncio.gather(*(t.records.create(Task(key=f"e{i}")) for i in range(3)))
+    assert [type(c) for c in coalesced] == [Task, Task, Task]
+    assert [c.key for c in coalesced] == ["e0", "e1", "e2"]
     summary = await bulk_insert(t, [Task(key=f"b{i}", n=i) for i in range(10)])
     assert summary.written == 10
 

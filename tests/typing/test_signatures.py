@@ -31,7 +31,7 @@ from bitable_async.models.app import App
 from bitable_async.models.dashboard import Dashboard
 from bitable_async.models.fields import FieldSchema, NumberField
 from bitable_async.models.form import Form, FormField
-from bitable_async.models.member import RoleMember
+from bitable_async.models.member import MemberRef, RoleMember
 from bitable_async.models.record import Record
 from bitable_async.models.role import Role, TableRole
 from bitable_async.models.table import Table
@@ -120,8 +120,18 @@ async def test_app_level_signatures(handles: tuple[Emulator, BitableClient]) -> 
     )
     assert role.role_name == "R"
     roles = assert_type(await app.roles.list().collect(), list[Role])
-    members = assert_type(app.roles.members(roles[0].role_id or ""), MembersResource)
+    role_id = roles[0].role_id or ""
+    perms = [TableRole(table_id=emu.table_id, table_perm=2)]
+    assert_type(await app.roles.update(role_id, role_name="R2", table_roles=perms), Role)
+    members = assert_type(app.roles.members(role_id), MembersResource)
     assert_type(members.list(), PageIterator[RoleMember])
+    assert_type(await members.create("ou_alice", member_id_type="open_id"), None)
+    assert_type(await members.delete("ou_alice", member_id_type="open_id"), None)
+    assert_type(await members.batch_create([MemberRef(id="ou_bob"), "ou_carol"]), None)
+    assert_type(await members.batch_delete(["ou_bob", MemberRef(id="ou_carol")]), None)
+    assert_type(await app.roles.delete(role_id), None)
+    spare = assert_type(await app.tables.batch_create(["T4", "T5"]), list[str])
+    assert_type(await app.tables.batch_delete(spare), None)
 
     attachment = assert_type(await app.attachments.upload(b"x", file_name="x.txt"), Attachment)
     assert_type(await app.attachments.download(attachment), bytes)
@@ -171,8 +181,13 @@ async def test_table_level_signatures(handles: tuple[Emulator, BitableClient]) -
     assert_type(t.views.list(), PageIterator[View])
     assert_type(await t.forms.get(view.view_id), Form)
     assert_type(await t.forms.update(view.view_id, name="F"), Form)
-    assert_type(t.forms.list_fields(view.view_id), PageIterator[FormField])
+    questions = assert_type(await t.forms.list_fields(view.view_id).collect(), list[FormField])
+    assert_type(
+        await t.forms.update_field(view.view_id, questions[0].field_id or "", required=True),
+        FormField,
+    )
     assert_type(await t.views.update(view.view_id, view_name="V2"), View)
+    assert_type(await t.views.delete(view.view_id), None)
 
 
 class Task(RecordModel):
@@ -197,10 +212,20 @@ async def test_identity_models_coalescing_and_bulk_signatures(
 
     # Coalesced by default, single-record endpoints on request; models accepted.
     rec = assert_type(await t.records.create({"Name": "m"}, coalesce=True), Record)
-    assert_type(await t.records.create(Task(name="n"), coalesce=False), Record)
+    # A model in, the same model class out (decoded from the server's answer).
+    made = assert_type(await t.records.create(Task(name="n"), coalesce=False), Task)
+    assert isinstance(made, Task)
+    assert_type(await t.records.create(Task(name="n2")), Task)
     rid = rec.record_id or ""
-    assert_type(await t.records.update(rid, Task(count=2)), Record)
-    assert_type(await t.records.batch_create([Task(name="o"), {"Name": "p"}]), list[Record])
+    assert_type(await t.records.update(rid, Task(count=2)), Task)
+    assert_type(await t.records.update(rid, Task(count=2), coalesce=False), Task)
+    assert_type(await t.records.batch_create([Task(name="o")]), list[Task])
+    assert_type(await t.records.batch_update([(rid, Task(count=2))]), list[Task])
+    assert_type(await t.records.batch_update({rid: Task(count=2)}), list[Task])
+    assert_type(await t.records.batch_update({rid: {"Count": 2}}), list[Record])
+    mixed = await t.records.batch_create([Task(name="o"), {"Name": "p"}])
+    assert_type(mixed, list[Record | RecordModel])
+    assert [type(m) for m in mixed] == [Task, Record]
 
     # model= turns every read into the user's model type.
     assert_type(t.records.list(model=Task), PageIterator[Task])

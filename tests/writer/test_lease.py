@@ -113,30 +113,48 @@ async def test_remote_check_catches_takeover_the_local_clock_missed() -> None:
     await ra.aclose()
 
 
+class FakeTime:
+    """A manual clock and a sleep that advances it (no real time passes)."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock(0.0)
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock.advance(seconds)
+        await asyncio.sleep(0)
+
+
 @pytest.mark.asyncio
 async def test_bounded_wait_gives_lease_timeout_and_sends_nothing() -> None:
-    backend = MemoryLeaseBackend(time.monotonic)
+    fake = FakeTime()
+    backend = MemoryLeaseBackend(fake.clock)
     await backend.try_acquire("app:tbl1", 60.0)  # held by another process
     table = FakeTable()
-    ra = registry(backend, lease_wait=0.02)
+    ra = registry(backend, fake.clock, lease_wait=5.0, sleep=fake.sleep)
     wa = ra.writer("app", "tbl1", table)
     results = await asyncio.gather(*(wa.create({"n": i}) for i in range(3)), return_exceptions=True)
     assert all(isinstance(r, LeaseTimeoutError) for r in results)
     assert table.calls == []
+    assert 5.0 <= fake.clock() < 60.0  # gave up after the bounded wait, long before expiry
     await ra.aclose()
 
 
 @pytest.mark.asyncio
 async def test_lease_is_released_when_idle() -> None:
-    backend = MemoryLeaseBackend(time.monotonic)
+    fake = FakeTime()
+    backend = MemoryLeaseBackend(fake.clock)
     table = FakeTable()
-    ra = registry(backend, idle_grace=0.001)
+    ra = registry(backend, fake.clock, idle_grace=30.0, sleep=fake.sleep)
     wa = ra.writer("app", "tbl1", table)
     await wa.create({"n": 1})
-    for _ in range(100):
-        if not backend._held:
-            break
-        await asyncio.sleep(0.002)
+    lane = ra._lanes[wa.lane_key]
+    assert backend._held  # held while the lane is warm
+    worker = lane._worker
+    assert worker is not None
+    await worker  # the idle worker ends after idle_grace (fake time) and releases
+    assert 30.0 in fake.slept
     assert backend._held == {}
     await ra.aclose()
 

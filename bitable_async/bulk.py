@@ -124,20 +124,18 @@ async def bulk_insert(
 
     async def body(r: Runner, it: AsyncIterator[Any]) -> None:
         size = chunk_size_for(r.w, chunk_size)
-        chunk = Chunk(OpKind.CREATE, [], [], [])
+        chunk = Chunk.empty(OpKind.CREATE)
         index = 0
         async for row in it:
             r.s.rows_read += 1
             try:
-                chunk.items.append(encode_row(enc, row, index))
-                chunk.indexes.append(index)
-                chunk.keys.append(None)
+                chunk.add(encode_row(enc, row, index), index)
             except (FieldValueError, ConfigurationError) as exc:
                 r.fail(index, exc)
             index += 1
             if len(chunk.items) >= size:
                 await r.submit(chunk)
-                chunk = Chunk(OpKind.CREATE, [], [], [])
+                chunk = Chunk.empty(OpKind.CREATE)
         await r.submit(chunk)
 
     return await run_bulk(
@@ -195,7 +193,7 @@ async def bulk_update(
 
     async def body(r: Runner, it: AsyncIterator[Any]) -> None:
         size = chunk_size_for(r.w, chunk_size)
-        chunk = Chunk(OpKind.UPDATE, [], [], [])
+        chunk = Chunk.empty(OpKind.UPDATE)
         seen: set[str] = set()
         index = 0
         async for pair in it:
@@ -213,15 +211,13 @@ async def bulk_update(
                 continue
             if rid in seen:  # one record twice in a batch: start a new chunk
                 await r.submit(chunk)
-                chunk, seen = Chunk(OpKind.UPDATE, [], [], []), set()
+                chunk, seen = Chunk.empty(OpKind.UPDATE), set()
             seen.add(rid)
-            chunk.items.append((rid, fields_))
-            chunk.indexes.append(index)
-            chunk.keys.append(None)
+            size_now = chunk.add((rid, fields_), index)
             index += 1
-            if len(chunk.items) >= size:
+            if size_now >= size:
                 await r.submit(chunk)
-                chunk, seen = Chunk(OpKind.UPDATE, [], [], []), set()
+                chunk, seen = Chunk.empty(OpKind.UPDATE), set()
         await r.submit(chunk)
 
     return await run_bulk(
@@ -324,8 +320,8 @@ async def bulk_upsert(
 
         r.on_created = created
         size = chunk_size_for(r.w, chunk_size)
-        creates = Chunk(OpKind.CREATE, [], [], [])
-        updates = Chunk(OpKind.UPDATE, [], [], [])
+        creates = Chunk.empty(OpKind.CREATE)
+        updates = Chunk.empty(OpKind.UPDATE)
         create_pos: dict[tuple[Hashable, ...], int] = {}
         update_ids: set[str] = set()
         index = 0
@@ -352,23 +348,17 @@ async def bulk_upsert(
             if rid is not None:
                 if rid in update_ids:
                     await r.submit(updates)
-                    updates, update_ids = Chunk(OpKind.UPDATE, [], [], []), set()
+                    updates, update_ids = Chunk.empty(OpKind.UPDATE), set()
                 update_ids.add(rid)
-                updates.items.append((rid, fields_))
-                updates.indexes.append(index)
-                updates.keys.append(k)
-                if len(updates.items) >= size:
+                if updates.add((rid, fields_), index, k) >= size:
                     await r.submit(updates)
-                    updates, update_ids = Chunk(OpKind.UPDATE, [], [], []), set()
+                    updates, update_ids = Chunk.empty(OpKind.UPDATE), set()
             else:
                 pending.add(k)
                 create_pos[k] = len(creates.items)
-                creates.items.append(fields_)
-                creates.indexes.append(index)
-                creates.keys.append(k)
-                if len(creates.items) >= size:
+                if creates.add(fields_, index, k) >= size:
                     await r.submit(creates)
-                    creates, create_pos = Chunk(OpKind.CREATE, [], [], []), {}
+                    creates, create_pos = Chunk.empty(OpKind.CREATE), {}
             index += 1
         await r.submit(updates)
         await r.submit(creates)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         AppResource,
         AppResources,
         AttachmentsResource,
+        CallContext,
         DashboardsResource,
         FieldsResource,
         FormsResource,
@@ -65,45 +66,23 @@ def _check_identity(tenant_key: object, user_access_token: object) -> None:
         raise ConfigurationError("user_access_token must be a non-empty string or None")
 
 
-def _identity_repr(tenant_key: str | None, user_access_token: str | None) -> str:
-    out = ""
-    if tenant_key is not None:
-        out += f", tenant_key={tenant_key!r}"
-    if user_access_token is not None:
-        out += ", user_access_token=<hidden>"
-    return out
+class _Handle:
+    """What both handles share: the owning client, the app and the identity."""
 
-
-class AppHandle:
-    """One Bitable app (a "base"), identified by its ``app_token``.
-
-    Args:
-        client: the owning client.
-        app_token: the app's token (the ``/base/<app_token>`` part of its URL).
-        tenant_key: call as the app installed in this tenant (marketplace apps).
-        user_access_token: call as this user (sent as is, never cached).
-
-    Raises:
-        ConfigurationError: ``app_token`` is empty or not a plain identifier,
-            or an identity value is empty.
-    """
-
-    __slots__ = ("_app_token", "_client", "_ns", "_tenant_key", "_user_access_token")
+    __slots__ = ("_app_token", "_client", "_tenant_key", "_user_access_token")
 
     def __init__(
         self,
         client: BitableClient,
         app_token: str,
-        *,
-        tenant_key: str | None = None,
-        user_access_token: str | None = None,
+        tenant_key: str | None,
+        user_access_token: str | None,
     ) -> None:
         self._client = client
         self._app_token = _check_id("app_token", app_token)
         _check_identity(tenant_key, user_access_token)
         self._tenant_key = tenant_key
         self._user_access_token = user_access_token
-        self._ns: AppResources | None = None
 
     @property
     def client(self) -> BitableClient:
@@ -124,6 +103,62 @@ class AppHandle:
     def user_access_token(self) -> str | None:
         """The user access token the calls are made with, if any (not in the repr)."""
         return self._user_access_token
+
+    def _context(self) -> CallContext:
+        # Every resource of the handle calls with its identity, through the
+        # client's transport, and writes through the client's writers.
+        from bitable_async.resources import CallContext
+
+        return CallContext(
+            self._client.transport,
+            tenant_key=self._tenant_key,
+            user_access_token=self._user_access_token,
+            writers=self._client.writers,
+        )
+
+    def _same(self, other: _Handle) -> bool:
+        return (
+            self._client is other._client
+            and self._app_token == other._app_token
+            and self._tenant_key == other._tenant_key
+            and self._user_access_token == other._user_access_token
+        )
+
+    def _identity_repr(self) -> str:
+        out = ""
+        if self._tenant_key is not None:
+            out += f", tenant_key={self._tenant_key!r}"
+        if self._user_access_token is not None:
+            out += ", user_access_token=<hidden>"
+        return out
+
+
+class AppHandle(_Handle):
+    """One Bitable app (a "base"), identified by its ``app_token``.
+
+    Args:
+        client: the owning client.
+        app_token: the app's token (the ``/base/<app_token>`` part of its URL).
+        tenant_key: call as the app installed in this tenant (marketplace apps).
+        user_access_token: call as this user (sent as is, never cached).
+
+    Raises:
+        ConfigurationError: ``app_token`` is empty or not a plain identifier,
+            or an identity value is empty.
+    """
+
+    __slots__ = ("_ns",)
+
+    def __init__(
+        self,
+        client: BitableClient,
+        app_token: str,
+        *,
+        tenant_key: str | None = None,
+        user_access_token: str | None = None,
+    ) -> None:
+        super().__init__(client, app_token, tenant_key, user_access_token)
+        self._ns: AppResources | None = None
 
     def table(self, table_id: str) -> TableHandle:
         """A handle on one table of this app, with this handle's identity (no I/O).
@@ -160,15 +195,9 @@ class AppHandle:
 
     def _resources(self) -> AppResources:
         if self._ns is None:
-            from bitable_async.resources import AppResources, CallContext
+            from bitable_async.resources import AppResources
 
-            ctx = CallContext(
-                self._client.transport,
-                tenant_key=self._tenant_key,
-                user_access_token=self._user_access_token,
-                writers=self._client.writers,
-            )
-            self._ns = AppResources(ctx, self._app_token)
+            self._ns = AppResources(self._context(), self._app_token)
         return self._ns
 
     @property
@@ -197,24 +226,18 @@ class AppHandle:
         return self._resources().attachments
 
     def __repr__(self) -> str:
-        ident = _identity_repr(self._tenant_key, self._user_access_token)
-        return f"AppHandle(app_token={self._app_token!r}{ident})"
+        return f"AppHandle(app_token={self._app_token!r}{self._identity_repr()})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AppHandle):
             return NotImplemented
-        return (
-            self._client is other._client
-            and self._app_token == other._app_token
-            and self._tenant_key == other._tenant_key
-            and self._user_access_token == other._user_access_token
-        )
+        return self._same(other)
 
     def __hash__(self) -> int:
         return hash((id(self._client), self._app_token, self._tenant_key))
 
 
-class TableHandle:
+class TableHandle(_Handle):
     """One table of a Bitable app.
 
     Args:
@@ -229,7 +252,7 @@ class TableHandle:
             or an identity value is empty.
     """
 
-    __slots__ = ("_app_token", "_client", "_ns", "_table_id", "_tenant_key", "_user_access_token")
+    __slots__ = ("_ns", "_table_id")
 
     def __init__(
         self,
@@ -240,38 +263,14 @@ class TableHandle:
         tenant_key: str | None = None,
         user_access_token: str | None = None,
     ) -> None:
-        self._client = client
-        self._app_token = _check_id("app_token", app_token)
+        super().__init__(client, app_token, tenant_key, user_access_token)
         self._table_id = _check_id("table_id", table_id)
-        _check_identity(tenant_key, user_access_token)
-        self._tenant_key = tenant_key
-        self._user_access_token = user_access_token
         self._ns: TableResources | None = None
-
-    @property
-    def client(self) -> BitableClient:
-        """The owning client."""
-        return self._client
-
-    @property
-    def app_token(self) -> str:
-        """The app's token."""
-        return self._app_token
 
     @property
     def table_id(self) -> str:
         """The table's id."""
         return self._table_id
-
-    @property
-    def tenant_key(self) -> str | None:
-        """The tenant the calls are made for (marketplace apps), if any."""
-        return self._tenant_key
-
-    @property
-    def user_access_token(self) -> str | None:
-        """The user access token the calls are made with, if any (not in the repr)."""
-        return self._user_access_token
 
     @property
     def write_options(self) -> WriteOptions:
@@ -308,15 +307,9 @@ class TableHandle:
 
     def _resources(self) -> TableResources:
         if self._ns is None:
-            from bitable_async.resources import CallContext, TableResources
+            from bitable_async.resources import TableResources
 
-            ctx = CallContext(
-                self._client.transport,
-                tenant_key=self._tenant_key,
-                user_access_token=self._user_access_token,
-                writers=self._client.writers,
-            )
-            self._ns = TableResources(ctx, self._app_token, self._table_id)
+            self._ns = TableResources(self._context(), self._app_token, self._table_id)
         return self._ns
 
     @property
@@ -363,19 +356,13 @@ class TableHandle:
         return await self._resources().schema.refresh()
 
     def __repr__(self) -> str:
-        ident = _identity_repr(self._tenant_key, self._user_access_token)
+        ident = self._identity_repr()
         return f"TableHandle(app_token={self._app_token!r}, table_id={self._table_id!r}{ident})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TableHandle):
             return NotImplemented
-        return (
-            self._client is other._client
-            and self._app_token == other._app_token
-            and self._table_id == other._table_id
-            and self._tenant_key == other._tenant_key
-            and self._user_access_token == other._user_access_token
-        )
+        return self._table_id == other._table_id and self._same(other)
 
     def __hash__(self) -> int:
         return hash((id(self._client), self._app_token, self._table_id, self._tenant_key))

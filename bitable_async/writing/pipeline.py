@@ -167,6 +167,18 @@ class Chunk:
     keys: list[tuple[Hashable, ...] | None]
     future: asyncio.Future[list[RecordResult | BaseException]] | None = None
 
+    @classmethod
+    def empty(cls, kind: OpKind) -> Chunk:
+        """A new chunk with nothing in it."""
+        return cls(kind, [], [], [])
+
+    def add(self, item: Any, index: int, key: tuple[Hashable, ...] | None = None) -> int:
+        """Append one encoded item (with its input position and key); return the new size."""
+        self.items.append(item)
+        self.indexes.append(index)
+        self.keys.append(key)
+        return len(self.items)
+
 
 class Runner:
     """The shared pipeline: submit chunks, settle them in order, count, report."""

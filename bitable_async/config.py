@@ -98,13 +98,17 @@ class Timeouts:
 class ConnectionLimits:
     """aiohttp ``TCPConnector`` pool limits for an owned session.
 
+    A client talks to one API host, so ``limit`` is the bound that matters;
+    the per-app QPS caps, not the pool, are what limit Bitable throughput.
+
     Attributes:
         limit: total simultaneous connections (0 = unlimited).
-        limit_per_host: simultaneous connections to one host (0 = unlimited).
+        limit_per_host: simultaneous connections to one host (0 = no bound
+            other than ``limit``).
     """
 
     limit: int = 100
-    limit_per_host: int = 20
+    limit_per_host: int = 0
 
     def __post_init__(self) -> None:
         if self.limit < 0 or self.limit_per_host < 0:

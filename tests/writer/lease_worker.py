@@ -7,6 +7,7 @@ start/end wall-clock timestamps of its load and its summary.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import json
 import os
 import signal
@@ -81,4 +82,7 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # A worker that hangs dumps every thread's stack to stderr and exits, so
+    # the test reports where it was stuck instead of timing out blind.
+    faulthandler.dump_traceback_later(90, exit=True)
     print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))), flush=True)

@@ -71,7 +71,12 @@ def spawn(emu: EmulatorThread, redis_url: str, prefix: str, **spec: Any) -> subp
 
 def finished(proc: subprocess.Popen[str]) -> tuple[dict[str, Any] | None, str]:
     """Wait for a worker: its JSON result (None when it failed) and a report for messages."""
-    out, err = proc.communicate(timeout=120)
+    try:
+        out, err = proc.communicate(timeout=100)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        err += "\n(killed by the test: no exit within 100 s)"
     report = f"exit={proc.returncode}\nstdout:\n{out}\nstderr:\n{err}"
     lines = out.strip().splitlines()
     parsed: dict[str, Any] | None = None

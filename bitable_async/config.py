@@ -166,6 +166,11 @@ class RateLimitConfig:
     requests therefore go at once. A fractional rate (e.g. ``write_qps=9.5``)
     keeps the same ceiling per second with some headroom on average.
 
+    The defaults sit just under the documented caps: the client counts
+    requests when they leave and the server counts them when they arrive, so
+    network jitter can squeeze two departures a full window apart into one
+    server window; one slot of headroom keeps that from costing a 1254290.
+
     Attributes:
         enabled: ``False`` sends requests as fast as the caller makes them.
         write_qps: create / update / delete endpoints (documented 10 QPS).
@@ -178,10 +183,10 @@ class RateLimitConfig:
     """
 
     enabled: bool = True
-    write_qps: float = 10.0
-    read_qps: float = 20.0
-    list_records_qps: float = 10.0
-    list_records_per_minute: float = 1000.0
+    write_qps: float = 9.5
+    read_qps: float = 19.0
+    list_records_qps: float = 9.5
+    list_records_per_minute: float = 950.0
     burst: int | None = None
 
     def __post_init__(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import math
 
@@ -18,17 +19,34 @@ from bitable_async.ratelimit import RateLimiter, window_shape
 W, R, L = EndpointClass.WRITE, EndpointClass.READ, EndpointClass.LIST_RECORDS
 
 
-def limiter(config: RateLimitConfig | None = None) -> tuple[RateLimiter, FakeTime]:
+#: The documented caps exactly (the defaults keep one slot of headroom below them).
+DOCUMENTED = RateLimitConfig(
+    write_qps=10.0, read_qps=20.0, list_records_qps=10.0, list_records_per_minute=1000.0
+)
+
+
+def doc(**changes: object) -> RateLimitConfig:
+    """The documented caps with some settings changed."""
+    return dataclasses.replace(DOCUMENTED, **changes)  # type: ignore[arg-type]
+
+
+def limiter(config: RateLimitConfig | None = DOCUMENTED) -> tuple[RateLimiter, FakeTime]:
     fake = FakeTime(start=0.0)
     return RateLimiter(config, clock=fake.clock, sleep=fake.sleep), fake
 
 
-def test_defaults_match_the_documented_caps() -> None:
+def test_defaults_stay_just_under_the_documented_caps() -> None:
     cfg = RateLimitConfig()
     assert cfg.enabled
-    assert cfg.limits_for(W) == ((10.0, 1.0),)
-    assert cfg.limits_for(R) == ((20.0, 1.0),)
-    assert cfg.limits_for(L) == ((10.0, 1.0), (1000.0, 60.0))
+    assert cfg.limits_for(W) == ((9.5, 1.0),)
+    assert cfg.limits_for(R) == ((19.0, 1.0),)
+    assert cfg.limits_for(L) == ((9.5, 1.0), (950.0, 60.0))
+    # Never more than the documented cap in any one-second window.
+    rl, _ = limiter(cfg)
+    for cls, cap in ((W, 10), (R, 20), (L, 10)):
+        waits = [rl.reserve(cls) for _ in range(cap + 1)]
+        assert waits.count(0.0) <= cap
+        assert waits[-1] >= 1.0
 
 
 @pytest.mark.parametrize(("cls", "cap"), [(W, 10), (R, 20), (L, 10)])
@@ -41,7 +59,7 @@ def test_the_first_n_go_at_once_then_the_window_slides(cls: EndpointClass, cap: 
 
 @pytest.mark.parametrize(("cls", "interval"), [(W, 0.1), (R, 0.05), (L, 0.1)])
 def test_burst_one_spaces_every_request_by_the_rate(cls: EndpointClass, interval: float) -> None:
-    rl, _ = limiter(RateLimitConfig(burst=1))
+    rl, _ = limiter(doc(burst=1))
     waits = [rl.reserve(cls) for _ in range(5)]
     assert waits == pytest.approx([0.0, interval, 2 * interval, 3 * interval, 4 * interval])
 
@@ -133,7 +151,7 @@ def test_the_window_slides_it_is_not_a_fixed_second() -> None:
 
 
 def test_keys_and_classes_are_independent() -> None:
-    rl, _ = limiter(RateLimitConfig(burst=1))
+    rl, _ = limiter(doc(burst=1))
     assert rl.reserve(W, "tenant-a") == 0.0
     assert rl.reserve(W, "tenant-b") == 0.0
     assert rl.reserve(R, "tenant-a") == 0.0
@@ -141,7 +159,7 @@ def test_keys_and_classes_are_independent() -> None:
 
 
 def test_burst_lets_the_first_requests_go_together() -> None:
-    rl, _ = limiter(RateLimitConfig(burst=3))
+    rl, _ = limiter(doc(burst=3))
     waits = [rl.reserve(W) for _ in range(5)]
     assert waits == pytest.approx([0.0, 0.0, 0.0, 0.1, 0.2])
 
@@ -173,7 +191,7 @@ async def test_acquire_sleeps_with_the_injected_sleep_and_counts() -> None:
 async def test_concurrent_acquirers_get_distinct_admissible_slots() -> None:
     fake = FakeTime(start=0.0)
     slots: list[float] = []
-    rl = RateLimiter(clock=fake.clock, sleep=lambda s: asyncio.sleep(0))
+    rl = RateLimiter(DOCUMENTED, clock=fake.clock, sleep=lambda s: asyncio.sleep(0))
 
     async def one() -> None:
         slots.append(fake.now + await rl.acquire(R))
@@ -187,7 +205,7 @@ async def test_concurrent_acquirers_get_distinct_admissible_slots() -> None:
 async def test_concurrent_acquirers_with_burst_one_are_evenly_spaced() -> None:
     fake = FakeTime(start=0.0)
     slots: list[float] = []
-    rl = RateLimiter(RateLimitConfig(burst=1), clock=fake.clock, sleep=lambda s: asyncio.sleep(0))
+    rl = RateLimiter(doc(burst=1), clock=fake.clock, sleep=lambda s: asyncio.sleep(0))
 
     async def one() -> None:
         slots.append(fake.now + await rl.acquire(R))

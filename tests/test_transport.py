@@ -471,7 +471,8 @@ async def test_fetch_token_maps_error_codes_and_retries_transient_ones() -> None
 
 @pytest.mark.asyncio
 async def test_endpoint_class_applies_the_rate_limit_with_the_fake_clock() -> None:
-    transport, fake = make_transport(auth=FakeProvider(), rate_limit=RateLimitConfig(burst=1))
+    limits = RateLimitConfig(write_qps=10.0, burst=1)
+    transport, fake = make_transport(auth=FakeProvider(), rate_limit=limits)
     with aioresponses() as m:
         m.post(ANY_URL, payload=envelope(), repeat=True)
         for _ in range(3):

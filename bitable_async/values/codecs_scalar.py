@@ -277,6 +277,37 @@ class RatingCodec(NumberCodec):
     kind: ClassVar[str] = "rating"
 
 
+class _StringCell(BaseCodec):
+    """A field whose cells read as strings (numbers on the wire are rendered as strings)."""
+
+    def make_wire_type(self) -> Any:
+        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
+
+        Returns:
+            ``str``.
+        """
+        return str
+
+    def finish_column(self, values: Sequence[Any]) -> list[Any]:
+        """Render a page's numbers of this field as strings (strings stay).
+
+        Args:
+            values: wire values (``None`` = empty).
+
+        Returns:
+            Strings (or ``None``).
+        """
+        return [v if v is None or type(v) is str else str(v) for v in values]
+
+    def value_annotations(self) -> dict[Any, Finisher]:
+        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
+
+        Returns:
+            ``str``.
+        """
+        return {str: same}
+
+
 class _SelectBase(BaseCodec):
     def _names(self) -> frozenset[str] | None:
         prop = self.field.property
@@ -299,7 +330,7 @@ class _SelectBase(BaseCodec):
         return name
 
 
-class SingleSelectCodec(_SelectBase):
+class SingleSelectCodec(_StringCell, _SelectBase):
     """Type 3. Reads and writes the option name.
 
     On write the name must be one of the field's options when the schema lists
@@ -309,33 +340,6 @@ class SingleSelectCodec(_SelectBase):
     kind: ClassVar[str] = "single_select"
     expected = "an option name (str)"
     read_expected = "an option name string"
-
-    def make_wire_type(self) -> Any:
-        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
-
-        Returns:
-            ``str`` (the option name).
-        """
-        return str
-
-    def finish_column(self, values: Sequence[Any]) -> list[Any]:
-        """Render a page's numbers of this field as strings (strings stay).
-
-        Args:
-            values: wire values (``None`` = empty).
-
-        Returns:
-            Strings (or ``None``).
-        """
-        return [v if v is None or type(v) is str else str(v) for v in values]
-
-    def value_annotations(self) -> dict[Any, Finisher]:
-        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
-
-        Returns:
-            ``str``.
-        """
-        return {str: same}
 
     def encode_value(self, value: Any) -> Any:
         """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
@@ -437,39 +441,12 @@ class CheckboxCodec(BaseCodec):
 _PHONE = re.compile(r"\+?\d*")
 
 
-class PhoneCodec(BaseCodec):
+class PhoneCodec(_StringCell):
     """Type 13. A string matching ``(\\+)?\\d*`` (errors.md 1254072) on write."""
 
     kind: ClassVar[str] = "phone"
     expected = "a str matching (\\+)?\\d*, e.g. '+8613100006666'"
     read_expected = "a string"
-
-    def make_wire_type(self) -> Any:
-        """The msgspec type of a non-null cell (see :meth:`BaseCodec.make_wire_type`).
-
-        Returns:
-            ``str``.
-        """
-        return str
-
-    def finish_column(self, values: Sequence[Any]) -> list[Any]:
-        """Render a page's numbers of this field as strings (strings stay).
-
-        Args:
-            values: wire values (``None`` = empty).
-
-        Returns:
-            Strings (or ``None``).
-        """
-        return [v if v is None or type(v) is str else str(v) for v in values]
-
-    def value_annotations(self) -> dict[Any, Finisher]:
-        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
-
-        Returns:
-            ``str``.
-        """
-        return {str: same}
 
     def encode_value(self, value: Any) -> Any:
         """Encode a non-``None`` value (see :meth:`BaseCodec.encode_value`).
@@ -490,7 +467,7 @@ class PhoneCodec(BaseCodec):
         return value
 
 
-class AutoNumberCodec(BaseCodec):
+class AutoNumberCodec(_StringCell):
     """Type 1005 (read-only). Always a string (built from the numbering rule)."""
 
     kind: ClassVar[str] = "auto_number"
@@ -512,22 +489,3 @@ class AutoNumberCodec(BaseCodec):
             ``str``: numbers are rendered as strings.
         """
         return str
-
-    def finish_column(self, values: Sequence[Any]) -> list[Any]:
-        """Render a page's numbers of this field as strings (strings stay).
-
-        Args:
-            values: wire values (``None`` = empty).
-
-        Returns:
-            Strings (or ``None``).
-        """
-        return [v if v is None or type(v) is str else str(v) for v in values]
-
-    def value_annotations(self) -> dict[Any, Finisher]:
-        """Record model annotations of this field (see :meth:`BaseCodec.value_annotations`).
-
-        Returns:
-            ``str``.
-        """
-        return {str: same}

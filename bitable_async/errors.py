@@ -15,7 +15,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 __all__ = [
     "CODE_TABLE",
@@ -573,18 +572,3 @@ def code_info(code: int | None) -> CodeInfo | None:
     if code is None:
         return None
     return CODE_TABLE.get(code)
-
-
-def describe(exc: BaseException) -> Mapping[str, Any]:
-    """A dict of an error's diagnostic attributes, for structured logging."""
-    if not isinstance(exc, BitableError):
-        return {"type": type(exc).__name__}
-    return {
-        "type": type(exc).__name__,
-        "code": exc.code,
-        "msg": exc.msg,
-        "http_status": exc.http_status,
-        "log_id": exc.log_id,
-        "method": exc.method,
-        "path": exc.path,
-    }

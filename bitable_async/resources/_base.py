@@ -216,7 +216,7 @@ class Resource:
             response = await self._ctx.transport.request(
                 method,
                 path,
-                query=dict(params) if params else None,
+                query=params or None,
                 body=json,
                 response_type=response_type,
                 tenant_key=self._ctx.tenant_key,

@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, Un
 import msgspec
 
 from bitable_async.errors import FieldValueError
-from bitable_async.models.record import RawRecord
+from bitable_async.models.record import RawRecord, RawRecordPage
 from bitable_async.values.base import BaseCodec, CellValueError, Finisher, same, short_repr
 
 if TYPE_CHECKING:
     from bitable_async.values.record_codec import RecordCodec
+
+_RAW_PAGE = msgspec.json.Decoder(RawRecordPage)
 
 __all__ = ["Field", "ModelCodec", "ModelPage", "RecordModel"]
 
@@ -358,6 +360,10 @@ class ModelCodec(Generic[M]):
             FieldValueError: a cell does not fit, or a required attribute is empty.
         """
         rc = self.record_codec
+        if not rc.fast_path:
+            raw = _RAW_PAGE.decode(data)
+            items = self.decode_records(raw.items or [])
+            return ModelPage(items, raw.has_more, raw.page_token, raw.total)
         try:
             page: Any = rc._page_decoder.decode(data)
         except msgspec.ValidationError:

@@ -24,7 +24,7 @@ Encoding validates every value against its field before returning anything.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,69 @@ def _raise_all(errors: list[FieldValueError]) -> None:
     if len(errors) == 1:
         raise errors[0]
     raise BatchFieldValueError(errors)
+
+
+def _matchable(name: str) -> bool:
+    """Whether msgspec can match ``name`` as a renamed Struct key.
+
+    msgspec refuses key names holding ``"``, ``\\`` or a control character
+    (they would need JSON escapes); Bitable field names may hold them.
+    """
+    return not any(c in '"\\' or c < " " for c in name)
+
+
+def _make_builder(
+    names: Sequence[str], attrs: Sequence[str], finished: set[int]
+) -> Callable[..., list[Record]]:
+    """Generate the function that turns a decoded page into records.
+
+    The function is compiled once per table so that each record's ``fields``
+    dict is one dict display with constant keys (the field names, which enter
+    the source only as ``repr`` literals) instead of a ``dict(zip(...))``; for
+    22 fields this builds a page about twice as fast.
+
+    Args:
+        names: the field names, in schema order.
+        attrs: the per-table Struct attribute of each field.
+        finished: positions of the fields whose values come from finished
+            columns (passed to the function in ``cols``, in position order).
+
+    Returns:
+        ``build(items, cells, cols, Record, time) -> list[Record]`` where
+        ``items`` are the decoded wire records, ``cells`` their ``fields``
+        Structs and ``time`` converts a millisecond timestamp.
+    """
+    entries = []
+    col_vars = []
+    for pos, (name, attr) in enumerate(zip(names, attrs, strict=True)):
+        if pos in finished:
+            col_vars.append(f"x{pos}")
+            entries.append(f"{name!r}: x{pos}")
+        else:
+            entries.append(f"{name!r}: c.{attr}")
+    loop_vars = ", ".join(["r", "c", *col_vars])
+    iterables = ", ".join(["items", "cells", *(f"cols[{i}]" for i in range(len(col_vars)))])
+    source = (
+        "def build(items, cells, cols, Record, time):\n"
+        "    return [\n"
+        "        Record(\n"
+        "            record_id=r.record_id if r.record_id is not None else r.id,\n"
+        f"            fields={{{', '.join(entries)}}},\n"
+        "            created_by=r.created_by,\n"
+        "            created_time=None if r.created_time is None else time(r.created_time),\n"
+        "            last_modified_by=r.last_modified_by,\n"
+        "            last_modified_time=(\n"
+        "                None if r.last_modified_time is None else time(r.last_modified_time)\n"
+        "            ),\n"
+        "            shared_url=r.shared_url,\n"
+        "            record_url=r.record_url,\n"
+        "        )\n"
+        f"        for {loop_vars} in zip({iterables}, strict=True)\n"
+        "    ]\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<bitable_async record builder>", "exec"), namespace)
+    return namespace["build"]  # type: ignore[no-any-return]
 
 
 class RecordCodec:
@@ -150,6 +213,12 @@ class RecordCodec:
             for pos, c in enumerate(self._codecs.values())
             if c.finish is not None
         )
+        self._finish_attrs = tuple(
+            (self._attrs[pos], finish_column) for pos, finish_column in self._finish_cols
+        )
+        self._build: Callable[..., list[Record]] = _make_builder(
+            self._names, self._attrs, {pos for pos, _ in self._finish_cols}
+        )
         self._models: dict[type[Any], Any] = {}
         self._siblings: dict[bool | None, RecordCodec] = {}
         self._build_types()
@@ -220,14 +289,19 @@ class RecordCodec:
     # ------------------------------------------------------------------ types
 
     def _build_types(self) -> None:
-        spec = [
-            (attr, self._codecs[name].wire_type | None, None)
-            for attr, name in zip(self._attrs, self._names, strict=False)
+        pairs = [
+            (attr, name)
+            for attr, name in zip(self._attrs, self._names, strict=True)
+            if _matchable(name)
         ]
+        self.fast_path: bool = len(pairs) == len(self._names)
+        """False when a field name cannot be a msgspec key (it holds ``"``, ``\\``
+        or a control character): pages are then decoded cell by cell."""
+        spec = [(attr, self._codecs[name].wire_type | None, None) for attr, name in pairs]
         fields_type = msgspec.defstruct(
             "TableFields",
             spec,
-            rename=dict(zip(self._attrs, self._names, strict=False)),
+            rename=dict(pairs),
             kw_only=True,
             gc=False,
         )
@@ -248,7 +322,9 @@ class RecordCodec:
             kw_only=True,
             gc=False,
         )
-        """A msgspec Struct type of one wire record of this table (cells typed)."""
+        """A msgspec Struct type of one wire record of this table (cells typed).
+
+        Without :attr:`fast_path` it lacks the fields whose names cannot be matched."""
         self.page_type: type[msgspec.Struct] = msgspec.defstruct(
             "TablePage",
             [
@@ -399,42 +475,26 @@ class RecordCodec:
         )
 
     def _convert_all(self, items: Sequence[Any]) -> list[Record]:
-        """Turn a page of :attr:`record_type` instances into records, column by column."""
+        """Turn a page of :attr:`record_type` instances into records.
+
+        Columns that need finishing are finished column by column (one
+        comprehension per field over the page); the records and their
+        ``fields`` dicts are then built by :attr:`_build`, a function generated
+        for this table (see :func:`_make_builder`).
+        """
         if not items:
             return []
-        names = self._names
-        if names:
-            # Every row has len(names) cells, so the zips below cannot be ragged.
-            cols: list[Any] = list(zip(*[astuple(r.fields) for r in items], strict=False))
-            try:
-                for pos, finish_column in self._finish_cols:
-                    cols[pos] = finish_column(cols[pos])
-            except CellValueError:
-                # Find the record: the row-wise path names it in its error.
-                for i, r in enumerate(items):
-                    self.convert(r, index=i)
-                raise
-            rows: list[dict[str, Any]] = [
-                dict(zip(names, row, strict=False)) for row in zip(*cols, strict=False)
-            ]
-        else:
-            rows = [{} for _ in items]
-        time = self._time
-        return [
-            Record(
-                record_id=r.record_id if r.record_id is not None else r.id,
-                fields=cells,
-                created_by=r.created_by,
-                created_time=None if r.created_time is None else time(r.created_time),
-                last_modified_by=r.last_modified_by,
-                last_modified_time=(
-                    None if r.last_modified_time is None else time(r.last_modified_time)
-                ),
-                shared_url=r.shared_url,
-                record_url=r.record_url,
-            )
-            for r, cells in zip(items, rows, strict=True)
-        ]
+        cells = [r.fields for r in items]
+        cols: list[Any] = []
+        try:
+            for attr, finish_column in self._finish_attrs:
+                cols.append(finish_column([getattr(c, attr) for c in cells]))
+        except CellValueError:
+            # Find the record: the row-wise path names it in its error.
+            for i, r in enumerate(items):
+                self.convert(r, index=i)
+            raise
+        return self._build(items, cells, cols, Record, self._time)
 
     def decode_page(self, data: bytes | str | msgspec.Raw) -> RecordPage:
         """Decode the ``data`` of list / search records straight from bytes (fast path).
@@ -450,6 +510,14 @@ class RecordCodec:
             msgspec.ValidationError: the page itself is malformed.
             msgspec.DecodeError: ``data`` is not JSON.
         """
+        if not self.fast_path:
+            raw = _RAW_PAGE.decode(data)
+            return RecordPage(
+                items=self.decode_records(raw.items or []),
+                has_more=raw.has_more,
+                page_token=raw.page_token,
+                total=raw.total,
+            )
         try:
             page: Any = self._page_decoder.decode(data)
         except msgspec.ValidationError:
@@ -476,6 +544,8 @@ class RecordCodec:
             FieldValueError: a cell does not fit its field.
             msgspec.ValidationError: a record itself is malformed.
         """
+        if not self.fast_path:
+            return self.decode_records(_RAW_LIST.decode(data))
         try:
             items: Any = self._list_decoder.decode(data)
         except msgspec.ValidationError:

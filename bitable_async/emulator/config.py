@@ -114,12 +114,36 @@ class FaultConfig:
 
 
 @dataclass
+class SeedLookup:
+    """Where a seeded lookup field (type 19) takes its values from.
+
+    The Field API cannot create lookups (fields.md §2) and a lookup's
+    ``property`` is null in the field list, so only seeds define them.
+
+    Attributes:
+        link_field: name of a link field (18 or 21) of the lookup's own table.
+        field: name of the field of the linked table whose values are shown.
+    """
+
+    link_field: str
+    field: str
+
+
+@dataclass
 class SeedField:
-    """A field to create in a seeded table (``property`` as in fields.md)."""
+    """A field to create in a seeded table (``property`` as in fields.md).
+
+    Attributes:
+        name: field name.
+        type: type ID.
+        property: the field's property (None for types without settings).
+        lookup: for a lookup field (type 19, seeds only), what it looks up.
+    """
 
     name: str
     type: int
     property: dict[str, Any] | None = None
+    lookup: SeedLookup | None = None
 
 
 @dataclass
@@ -214,9 +238,15 @@ class EmulatorConfig:
         return f"EmulatorConfig(apps={ids!r}, host={self.host!r}, port={self.port!r})"
 
 
+def _seed_lookup(raw: Any) -> SeedLookup | None:
+    if raw is None:
+        return None
+    return SeedLookup(link_field=str(raw["link_field"]), field=str(raw["field"]))
+
+
 def _seed_table(raw: Mapping[str, Any]) -> SeedTable:
     fields = [
-        SeedField(str(f["name"]), int(f["type"]), f.get("property"))
+        SeedField(str(f["name"]), int(f["type"]), f.get("property"), _seed_lookup(f.get("lookup")))
         for f in raw.get("fields", [])
     ]
     return SeedTable(
@@ -232,7 +262,8 @@ def seed_from_mapping(raw: Mapping[str, Any]) -> tuple[list[AppCredential], list
 
     The format is ``{"apps": [{"app_id", "app_secret", "marketplace"?,
     "tenant_keys"?}], "bases": [{"name", "app_token"?, "is_advanced"?,
-    "tables": [{"name", "table_id"?, "fields": [{"name", "type", "property"?}],
+    "tables": [{"name", "table_id"?, "fields": [{"name", "type", "property"?,
+    "lookup"?: {"link_field", "field"}}],
     "records": [{...}]}]}]}``.
 
     Args:

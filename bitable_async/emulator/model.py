@@ -89,6 +89,9 @@ class FieldDef:
     type: int
     property: dict[str, Any] | None = None
     description: str = ""
+    # Lookups only (type 19): (link field ID in this table, field ID in the linked
+    # table). Not part of the field object: the seeds show lookups with a null property.
+    lookup: tuple[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Return the field object of the API (``field_id, field_name, type, property``)."""

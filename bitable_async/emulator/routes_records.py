@@ -295,7 +295,8 @@ async def list_records(request: web.Request) -> web.StreamResponse:
     rows = _select(rt, table, pred, sorter)
     ctx = rt.read_context(request, base, "list", text_as_array=query_bool(request,
                           "text_field_as_array"), automatic_fields=query_bool(
-                          request, "automatic_fields"))
+                          request, "automatic_fields"),
+                          display_formula_ref=query_bool(request, "display_formula_ref"))
     page = page_of(rows, size, offset)
     renderer = RecordRenderer(table, ctx)
     page["items"] = [renderer.render(r, only) for r in page["items"]]
@@ -333,7 +334,8 @@ async def get(request: web.Request) -> web.StreamResponse:
     rec = table.record(request.match_info["record_id"])
     ctx = rt.read_context(request, base, "get",
                           text_as_array=query_bool(request, "text_field_as_array"),
-                          automatic_fields=query_bool(request, "automatic_fields"))
+                          automatic_fields=query_bool(request, "automatic_fields"),
+                          display_formula_ref=query_bool(request, "display_formula_ref"))
     return envelope({"record": render_record(table, rec, ctx)})
 
 

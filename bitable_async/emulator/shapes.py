@@ -28,6 +28,7 @@ class ReadContext:
     numbers_as_strings: bool = True
     automatic_fields: bool = False
     with_shared_url: bool = False
+    display_formula_ref: bool = False
 
 
 def person(user_id: str, users: Mapping[str, Mapping[str, str]], avatar: bool) -> dict[str, Any]:
@@ -195,6 +196,7 @@ def render_value(f: FieldDef, value: Any, ctx: ReadContext) -> Any:
 
 _AUTOMATIC = frozenset({P.CREATED_TIME, P.MODIFIED_TIME, P.CREATED_BY, P.MODIFIED_BY,
                         P.AUTO_NUMBER})
+_DERIVED = frozenset({P.LOOKUP, P.FORMULA})
 
 
 def _rendered_as_stored(t: int, ctx: ReadContext) -> bool:
@@ -218,12 +220,15 @@ class RecordRenderer:
         ctx: read context.
     """
 
-    __slots__ = ("_columns", "ctx")
+    __slots__ = ("_columns", "_derived", "ctx", "table")
 
     def __init__(self, table: TableState, ctx: ReadContext) -> None:
         self.ctx = ctx
+        self.table = table
         self._columns = [(f, f.field_id, f.name, f.type in _AUTOMATIC,
-                          _rendered_as_stored(f.type, ctx)) for f in table.fields.values()]
+                          _rendered_as_stored(f.type, ctx)) for f in table.fields.values()
+                         if f.type not in _DERIVED]
+        self._derived = [f for f in table.fields.values() if f.type in _DERIVED]
 
     def render(self, record: RecordState, only: Iterable[str] | None = None) -> dict[str, Any]:
         """Render one record (see :func:`render_record`).
@@ -246,6 +251,8 @@ class RecordRenderer:
             if value is None or value == [] or value == "":
                 continue
             fields[name] = value if as_stored else render_value(f, value, ctx)
+        if self._derived:
+            self._render_derived(record, wanted, fields)
         out: dict[str, Any] = {"fields": fields, "record_id": record.record_id}
         if ctx.mode == "write":
             out["id"] = record.record_id
@@ -258,6 +265,18 @@ class RecordRenderer:
         if ctx.with_shared_url:
             out["shared_url"] = f"{ctx.base_url.rstrip('/')}/record/{record.record_id}"
         return out
+
+    def _render_derived(self, record: RecordState, wanted: Any, fields: dict[str, Any]) -> None:
+        # Formula and lookup cells are computed on read (see derived.py, which
+        # imports this module).
+        from .derived import compute, render
+
+        for f in self._derived:
+            if wanted is not None and f.field_id not in wanted:
+                continue
+            cell = compute(self.ctx, self.table, f, record)
+            if cell is not None:
+                fields[f.name] = render(self.ctx, cell)
 
 
 def render_record(

@@ -8,8 +8,11 @@ the schema and from the request, never guessed from the cell's shape:
 
 1. **Referenced field** -- only when the request is known to have asked for
    ``display_formula_ref=true`` (``RecordCodec.for_request``) *and* the
-   referenced field was declared (``RecordCodec(references={name: schema})``;
-   the field list does not document where a lookup points). The cell is
+   referenced field is known: declared (``RecordCodec(references={name:
+   schema})``; the field list does not document where a lookup points -- its
+   ``property`` is null), or, for a formula whose expression is exactly one
+   reference to a field of the same table, found by :func:`table_references`.
+   The cell is
    decoded by the referenced type's codec into a :class:`RefValue`: list-shaped
    types (text, person, link ...) decode the cell as a whole, scalar types
    decode each element of a list cell. A ``{"type": <code>, "value": ...}``
@@ -27,17 +30,27 @@ cell never fails to decode, so it never breaks a listing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from bitable_async.errors import FieldValueError
 from bitable_async.models.fields import FieldSchema, FormulaProperty, RawField, UnknownField
-from bitable_async.values.base import BaseCodec, Finisher
+from bitable_async.values.base import BaseCodec, CellValueError, Finisher, short_repr
 from bitable_async.values.codecs_scalar import read_number_str
 from bitable_async.values.codecs_time import ms_to_datetime
 from bitable_async.values.types import RefValue
 
-__all__ = ["DATE_FORMATS", "NUMBER_FORMATS", "FormulaCodec", "LookupCodec", "RawCodec"]
+__all__ = [
+    "DATE_FORMATS",
+    "NUMBER_FORMATS",
+    "FormulaCodec",
+    "LookupCodec",
+    "RawCodec",
+    "formula_reference",
+    "references_of",
+    "table_references",
+]
 
 NUMBER_FORMATS = frozenset(
     {
@@ -114,6 +127,30 @@ class _DerivedCodec(BaseCodec):
 
     def _formatted(self) -> Finisher | None:
         return None
+
+    def value_annotations(self) -> dict[Any, Finisher]:
+        """The record model annotations this field fits.
+
+        Returns:
+            ``{RefValue: ...}`` when rule 1 of the module applies (a cell that
+            is not in the referenced field's shape then fails the model's
+            decode), else nothing (annotate the attribute ``Any``).
+        """
+        if self.reference() is None:
+            return {}
+
+        def ref_only(v: Any) -> Any:
+            if type(v) is RefValue:
+                return v
+            raise CellValueError(
+                "the cell is not in the referenced field's read shape",
+                field_name=self.field.field_name,
+                field_type=self.type_label,
+                expected="a value of the referenced field's type (RefValue)",
+                given=short_repr(v),
+            )
+
+        return {RefValue: ref_only}
 
     def make_finish(self) -> Finisher | None:
         """The converter chosen by the schema and the request (module rules 1-3).
@@ -227,5 +264,84 @@ def references_of(refs: Mapping[str, FieldSchema | int] | None) -> dict[str, Fie
                 f"references[{name!r}] must be a FieldSchema or an int type code, "
                 f"not {type(ref).__name__}"
             )
+        out[name] = ref
+    return out
+
+
+_REFERENCE = re.compile(r"\s*bitable::\$table\[(\w+)\]\.\$field\[(\w+)\]\s*")
+
+
+def formula_reference(field: FieldSchema) -> tuple[str, str] | None:
+    """The field a formula shows unchanged, read from its expression.
+
+    fields.md §4: a formula expression names fields as
+    ``bitable::$table[<table id>].$field[<field id>]``. Only an expression that
+    is exactly one such reference has a single referenced field (any other
+    expression computes something else).
+
+    Args:
+        field: a field schema.
+
+    Returns:
+        ``(table_id, field_id)``, or ``None`` when ``field`` is not a formula
+        or its expression is not one bare reference.
+    """
+    prop = field.property if field.type == 20 else None
+    expression = prop.formula_expression if isinstance(prop, FormulaProperty) else None
+    match = _REFERENCE.fullmatch(expression or "")
+    return None if match is None else (match.group(1), match.group(2))
+
+
+def table_references(
+    fields: Sequence[FieldSchema],
+    declared: Mapping[str, FieldSchema | int] | None = None,
+    *,
+    table_id: str | None = None,
+) -> dict[str, FieldSchema | int]:
+    """The ``references`` of a table: the declared ones plus what the schema tells.
+
+    A formula whose expression is one reference to a field of this table
+    (:func:`formula_reference`) references that field; a declared entry wins.
+    A reference to another formula / lookup of this table is followed to the
+    field that one references (when known); references still ending on a
+    formula or lookup are dropped. Lookups are never inferred: their property
+    is null in the field list.
+
+    Args:
+        fields: the table's fields.
+        declared: formula / lookup field name -> referenced schema or type code.
+        table_id: the table's id; a formula referencing another table is not
+            inferred (nor is any when ``None``).
+
+    Returns:
+        derived field name -> referenced schema or type code.
+
+    Raises:
+        TypeError: a declared value is neither a FieldSchema nor an int.
+    """
+    refs = references_of(declared)
+    by_id = {f.field_id: f for f in fields if f.field_id}
+    own = {id(f) for f in fields}
+    for f in fields:
+        points = formula_reference(f) if table_id is not None else None
+        if points is not None and f.field_name not in refs and points[0] == table_id:
+            target = by_id.get(points[1])
+            if target is not None:
+                refs[f.field_name] = target
+    out: dict[str, FieldSchema | int] = {}
+    for name, ref in refs.items():
+        seen = {name}
+        # Follow this table's own derived fields (by identity, not by name).
+        while (
+            isinstance(ref, FieldSchema)
+            and ref.type in _DERIVED
+            and id(ref) in own
+            and ref.field_name in refs
+            and ref.field_name not in seen
+        ):
+            seen.add(ref.field_name)
+            ref = refs[ref.field_name]
+        if isinstance(ref, FieldSchema) and ref.type in _DERIVED:
+            continue
         out[name] = ref
     return out

@@ -32,6 +32,7 @@ from bitable_async.writing.paths import route_for
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from bitable_async.models.fields import FieldSchema
     from bitable_async.resources.apaas import ApaasRecordsResource
     from cache_backends import TokenCache
 
@@ -234,6 +235,7 @@ class BitableClient:
         *,
         tenant_key: str | None = None,
         user_access_token: str | None = None,
+        references: Mapping[str, FieldSchema | int] | None = None,
     ) -> TableHandle:
         """A handle on one table; no I/O.
 
@@ -245,6 +247,13 @@ class BitableClient:
             user_access_token: make every call as this user; sent as is and
                 never cached. Writes still share the table's one serial lane;
                 only writes with the same identity are coalesced together.
+            references: formula / lookup field name -> the schema (or type
+                code) of the field it shows, e.g. ``{"Stage (lookup)":
+                SingleSelectField(field_name="Stage")}``. Reads made with
+                ``display_formula_ref=True`` decode those cells in that field's
+                shape (a :class:`~bitable_async.values.types.RefValue`). A
+                formula that is one reference to a field of the same table is
+                found from the schema; lookups must be declared.
 
         Returns:
             The :class:`~bitable_async.handles.TableHandle`.
@@ -252,9 +261,15 @@ class BitableClient:
         Raises:
             ConfigurationError: an identifier is empty or malformed, or an
                 identity value is empty.
+            TypeError: a ``references`` value is neither a FieldSchema nor an int.
         """
         return TableHandle(
-            self, app_token, table_id, tenant_key=tenant_key, user_access_token=user_access_token
+            self,
+            app_token,
+            table_id,
+            tenant_key=tenant_key,
+            user_access_token=user_access_token,
+            references=references,
         )
 
     def apaas(

@@ -11,10 +11,15 @@ cached by the SDK and never shown in a repr). Every request of every resource
 of the handle, the schema fetch and the table writer's batches carry it.
 Writes under different identities to one table still share the table's one
 serial lane; only writes with the same identity are coalesced into one batch.
+
+A table handle may also carry the table's formula / lookup ``references``
+(which field each one shows), used to decode reads made with
+``display_formula_ref=True``; see :class:`~bitable_async.resources.schema.TableSchema`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -22,6 +27,7 @@ from bitable_async.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from bitable_async.client import BitableClient
+    from bitable_async.models.fields import FieldSchema
     from bitable_async.resources import (
         AppResource,
         AppResources,
@@ -160,17 +166,26 @@ class AppHandle(_Handle):
         super().__init__(client, app_token, tenant_key, user_access_token)
         self._ns: AppResources | None = None
 
-    def table(self, table_id: str) -> TableHandle:
+    def table(
+        self,
+        table_id: str,
+        *,
+        references: Mapping[str, FieldSchema | int] | None = None,
+    ) -> TableHandle:
         """A handle on one table of this app, with this handle's identity (no I/O).
 
         Args:
             table_id: the table's id (``tbl...``).
+            references: formula / lookup field name -> the schema (or type
+                code) of the field it shows, to decode reads made with
+                ``display_formula_ref=True`` (see :class:`TableHandle`).
 
         Returns:
             The :class:`TableHandle`.
 
         Raises:
             ConfigurationError: ``table_id`` is empty or malformed.
+            TypeError: a ``references`` value is neither a FieldSchema nor an int.
         """
         return TableHandle(
             self._client,
@@ -178,6 +193,7 @@ class AppHandle(_Handle):
             table_id,
             tenant_key=self._tenant_key,
             user_access_token=self._user_access_token,
+            references=references,
         )
 
     def path(self, *parts: str) -> str:
@@ -246,13 +262,22 @@ class TableHandle(_Handle):
         table_id: the table's id.
         tenant_key: call as the app installed in this tenant (marketplace apps).
         user_access_token: call as this user (sent as is, never cached).
+        references: formula / lookup field name -> the schema (or type code) of
+            the field it shows. Reads made with ``display_formula_ref=True``
+            decode those cells in that field's shape
+            (:class:`~bitable_async.values.types.RefValue`). A formula whose
+            expression is one reference to a field of this table needs no
+            declaration; a lookup always does (the field list does not say
+            where it points). Change it later with
+            ``handle.records.schema.set_references(...)``.
 
     Raises:
         ConfigurationError: an identifier is empty or not a plain identifier,
             or an identity value is empty.
+        TypeError: a ``references`` value is neither a FieldSchema nor an int.
     """
 
-    __slots__ = ("_ns", "_table_id")
+    __slots__ = ("_ns", "_references", "_table_id")
 
     def __init__(
         self,
@@ -262,9 +287,15 @@ class TableHandle(_Handle):
         *,
         tenant_key: str | None = None,
         user_access_token: str | None = None,
+        references: Mapping[str, FieldSchema | int] | None = None,
     ) -> None:
         super().__init__(client, app_token, tenant_key, user_access_token)
         self._table_id = _check_id("table_id", table_id)
+        self._references: dict[str, FieldSchema | int] | None = None
+        if references is not None:
+            from bitable_async.values.codecs_derived import references_of
+
+            self._references = references_of(references)
         self._ns: TableResources | None = None
 
     @property
@@ -309,7 +340,9 @@ class TableHandle(_Handle):
         if self._ns is None:
             from bitable_async.resources import TableResources
 
-            self._ns = TableResources(self._context(), self._app_token, self._table_id)
+            self._ns = TableResources(
+                self._context(), self._app_token, self._table_id, references=self._references
+            )
         return self._ns
 
     @property

@@ -10,7 +10,9 @@ by one handle: the table's schema cache.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from bitable_async.resources._base import CallContext
 from bitable_async.resources.apaas import ApaasRecordsResource
@@ -26,6 +28,9 @@ from bitable_async.resources.roles import RolesResource
 from bitable_async.resources.schema import TableSchema
 from bitable_async.resources.tables import TablesResource
 from bitable_async.resources.views import ViewsResource
+
+if TYPE_CHECKING:
+    from bitable_async.models.fields import FieldSchema
 
 __all__ = [
     "ApaasRecordsResource",
@@ -91,17 +96,27 @@ class AppResources:
 class TableResources:
     """The namespaces of one table handle and its schema cache (no I/O)."""
 
-    def __init__(self, ctx: CallContext, app_token: str, table_id: str) -> None:
+    def __init__(
+        self,
+        ctx: CallContext,
+        app_token: str,
+        table_id: str,
+        *,
+        references: Mapping[str, FieldSchema | int] | None = None,
+    ) -> None:
         """Bind to one table.
 
         Args:
             ctx: the transport and identity to call with.
             app_token: the Bitable.
             table_id: the table.
+            references: formula / lookup field name -> referenced field schema
+                or type code (see :class:`TableSchema`).
         """
         self._ctx = ctx
         self._app_token = app_token
         self._table_id = table_id
+        self._references = references
 
     @cached_property
     def fields(self) -> FieldsResource:
@@ -113,7 +128,7 @@ class TableResources:
     @cached_property
     def schema(self) -> TableSchema:
         """The table's schema cache."""
-        return TableSchema(self.fields)
+        return TableSchema(self.fields, references=self._references)
 
     @cached_property
     def records(self) -> RecordsResource:

@@ -5,19 +5,34 @@ name and decoded by the type the schema names). A :class:`TableSchema` fetches
 it on first use -- concurrent first users share one fetch -- and keeps it until
 :meth:`TableSchema.refresh` or :meth:`TableSchema.invalidate` (which field
 writes through the same handle call).
+
+It also holds the table's formula / lookup ``references`` (which field each
+one shows, see :mod:`bitable_async.values.codecs_derived`): the declared ones
+(``client.table(..., references=...)`` or :meth:`TableSchema.set_references`)
+plus those the schema tells (a formula that is one reference to a field of the
+table). Reads made with ``display_formula_ref=True`` decode those cells in the
+referenced field's shape.
 """
 
 from __future__ import annotations
 
+import logging
+import types
+from collections.abc import Mapping, Sequence
 from datetime import timezone, tzinfo
 
 import anyio
 
 from bitable_async.models.fields import FieldSchema
 from bitable_async.resources.fields import FieldsResource
+from bitable_async.values.codecs_derived import references_of, table_references
 from bitable_async.values.record_codec import RecordCodec
 
 __all__ = ["TableSchema"]
+
+logger = logging.getLogger("bitable_async.records")
+
+_DERIVED = (19, 20)
 
 
 class TableSchema:
@@ -34,6 +49,7 @@ class TableSchema:
         *,
         tz: tzinfo = timezone.utc,
         allow_new_options: bool = False,
+        references: Mapping[str, FieldSchema | int] | None = None,
     ) -> None:
         """Bind the cache to the table's field resource; no I/O.
 
@@ -41,10 +57,17 @@ class TableSchema:
             fields: the field resource used to list the fields.
             tz: time zone of decoded datetimes.
             allow_new_options: accept select option names missing from the schema.
+            references: formula / lookup field name -> the schema (or type
+                code) of the field it shows; used by reads made with
+                ``display_formula_ref=True``.
+
+        Raises:
+            TypeError: a ``references`` value is neither a FieldSchema nor an int.
         """
         self._fields = fields
         self.tz = tz
         self.allow_new_options = allow_new_options
+        self._references = references_of(references)
         self._codec: RecordCodec | None = None
         self._lock = anyio.Lock()
         self._generation = 0
@@ -53,6 +76,42 @@ class TableSchema:
     def cached(self) -> RecordCodec | None:
         """The cached codec, ``None`` before the first fetch or after an invalidation."""
         return self._codec
+
+    @property
+    def references(self) -> Mapping[str, FieldSchema | int]:
+        """The declared references (read-only view; see :meth:`set_references`).
+
+        The codec also uses the references the schema tells (a formula that is
+        one reference to a field of this table): see
+        :attr:`RecordCodec.references <bitable_async.values.record_codec.RecordCodec>`
+        of :meth:`codec` for all of them.
+        """
+        return types.MappingProxyType(self._references)
+
+    def set_references(self, references: Mapping[str, FieldSchema | int] | None) -> None:
+        """Declare which field each formula / lookup field shows (no I/O).
+
+        The field list does not tell where a lookup points (its property is
+        null), nor where a formula points unless its expression is one bare
+        field reference, so declare them to decode reads made with
+        ``display_formula_ref=True`` in the referenced field's shape, e.g.
+        ``{"Owner (lookup)": PersonField(field_name="Owner")}`` or
+        ``{"Stage (lookup)": 3}``. The cached codec, if any, is rebuilt from the
+        cached field list.
+
+        Args:
+            references: formula / lookup field name -> the referenced field's
+                schema (e.g. from the linked table's
+                ``records.schema.fields()``) or type code; replaces the
+                previous declaration (``None``: none).
+
+        Raises:
+            TypeError: a value is neither a FieldSchema nor an int type code.
+        """
+        self._references = references_of(references)
+        codec = self._codec
+        if codec is not None:
+            self._codec = self._build(codec.fields)
 
     def invalidate(self) -> None:
         """Forget the cached schema; the next use fetches it again."""
@@ -68,10 +127,23 @@ class TableSchema:
         Returns:
             The codec built from them.
         """
-        self._codec = RecordCodec.from_fields(
-            fields, tz=self.tz, allow_new_options=self.allow_new_options
-        )
+        self._codec = self._build(fields)
         return self._codec
+
+    def _build(self, fields: Sequence[FieldSchema]) -> RecordCodec:
+        derived = {f.field_name for f in fields if f.type in _DERIVED}
+        stray = sorted(set(self._references) - derived)
+        if stray:
+            logger.warning(
+                "table %s: references name fields that are not formula / lookup fields "
+                "of the table (ignored): %s",
+                self._fields.table_id,
+                ", ".join(map(repr, stray)),
+            )
+        refs = table_references(fields, self._references, table_id=self._fields.table_id)
+        return RecordCodec.from_fields(
+            fields, tz=self.tz, allow_new_options=self.allow_new_options, references=refs
+        )
 
     async def codec(self) -> RecordCodec:
         """The table's codec, fetching the field list on first use.
@@ -122,9 +194,6 @@ class TableSchema:
         for _ in range(3):
             generation = self._generation
             fields = [f async for f in self._fields.list()]
-            codec = RecordCodec.from_fields(
-                fields, tz=self.tz, allow_new_options=self.allow_new_options
-            )
-            self._codec = codec
+            self._codec = self._build(fields)
             if generation == self._generation:
                 return

@@ -1,7 +1,12 @@
 """Records of a data table: list, search, get, batch_get (A.29, A.30, 000, search).
 
 Reads decode every cell with the codec its field's schema names (the schema is
-fetched once per handle, see :mod:`bitable_async.resources.schema`). With
+fetched once per handle, see :mod:`bitable_async.resources.schema`). Formula and
+lookup cells are decoded for the request's ``display_formula_ref`` option
+(:meth:`RecordCodec.for_request`): with ``display_formula_ref=True``, in the
+shape of the field they reference when the table's ``references`` name it;
+otherwise as the schema says (raw, or by the formula's formatter). Only list
+and get take the option; search and batch_get results never carry it. With
 ``model=Task`` (a :class:`~bitable_async.values.model.RecordModel` subclass)
 they return ``Task`` instances instead of :class:`Record`; the model is checked
 against the table's schema once (the check is cached with the schema's codec)
@@ -191,7 +196,10 @@ class RecordsResource(RecordWrites):
                 sent as a JSON array (<= 1,000 chars).
             field_names: only these fields (sent as a JSON array).
             text_field_as_array: read text cells as segment arrays.
-            display_formula_ref: formula / lookup cells in the referenced field's format.
+            display_formula_ref: formula / lookup cells in the referenced field's
+                format; those whose referenced field is known (the table's
+                ``references``) then decode to
+                :class:`~bitable_async.values.types.RefValue`.
             automatic_fields: also return created/modified by and time.
             user_id_type: id kind of persons in the result.
             page_size: records per request, capped at 100 (default 100).
@@ -230,7 +238,7 @@ class RecordsResource(RecordWrites):
         )
 
         async def fetch(token: str | None, size: int) -> Page[Any]:
-            codec = await self.schema.codec()
+            codec = (await self.schema.codec()).for_request(display_formula_ref=display_formula_ref)
             mc = _model_codec(codec, model)
             data = await self._call(
                 "GET",
@@ -290,7 +298,9 @@ class RecordsResource(RecordWrites):
         """Iterate over the records matching a structured filter, typed.
 
         API: ``POST .../tables/:table_id/records/search`` (supplement.md,
-        "Records search"). An empty search returns every record.
+        "Records search"). An empty search returns every record. The endpoint
+        has no ``display_formula_ref`` option: formula / lookup cells decode as
+        in a list without it.
 
         Args:
             filter: a filter from :mod:`bitable_async.filters` or the JSON
@@ -327,7 +337,8 @@ class RecordsResource(RecordWrites):
         path = f"{self._path}/search"
 
         async def fetch(token: str | None, size: int) -> Page[Any]:
-            codec = await self.schema.codec()
+            # records/search has no display_formula_ref option (supplement.md).
+            codec = (await self.schema.codec()).for_request(display_formula_ref=None)
             mc = _model_codec(codec, model)
             data = await self._call(
                 "POST",
@@ -384,7 +395,10 @@ class RecordsResource(RecordWrites):
         Args:
             record_id: the record.
             text_field_as_array: read text cells as segment arrays.
-            display_formula_ref: formula / lookup cells in the referenced field's format.
+            display_formula_ref: formula / lookup cells in the referenced field's
+                format; those whose referenced field is known (the table's
+                ``references``) then decode to
+                :class:`~bitable_async.values.types.RefValue`.
             automatic_fields: also return created/modified by and time.
             user_id_type: id kind of persons in the result.
             model: a :class:`~bitable_async.values.model.RecordModel` subclass to
@@ -400,7 +414,7 @@ class RecordsResource(RecordWrites):
                 does not fit the table (before the record is requested).
         """
         path = self._rec_path(record_id)
-        codec = await self.schema.codec()
+        codec = (await self.schema.codec()).for_request(display_formula_ref=display_formula_ref)
         mc = _model_codec(codec, model)
         data = await self._call(
             "GET",
@@ -431,7 +445,9 @@ class RecordsResource(RecordWrites):
         """Get many records by id, 100 per call.
 
         API: ``POST .../tables/:table_id/records/batch_get`` (000). The options
-        travel in the body, not the query.
+        travel in the body, not the query. The endpoint has no
+        ``display_formula_ref`` option: formula / lookup cells decode as in a
+        list without it.
 
         Args:
             record_ids: the ids (any number; split into chunks).
@@ -449,7 +465,8 @@ class RecordsResource(RecordWrites):
         """
         ids = _ids("record_ids", record_ids)
         size = check_chunk_size(chunk_size, DEFAULT_GET_CHUNK_SIZE)
-        codec = await self.schema.codec()
+        # batch_get has no display_formula_ref option (000).
+        codec = (await self.schema.codec()).for_request(display_formula_ref=None)
         result = BatchGetResult(records=[], absent_record_ids=[], forbidden_record_ids=[])
         path = f"{self._path}/batch_get"
         for _, chunk in chunked(ids, size):

@@ -22,7 +22,7 @@ from .errors import ApiError
 from .model import BaseApp, FieldDef, MediaFile, TableState
 
 MAX_TEXT = 100_000
-_PHONE = re.compile(r"^\+?\d*$")
+_PHONE = re.compile(r"\+?[0-9]*")
 _LOCATION_KEYS = ("location", "pname", "cityname", "adname", "address", "name", "full_address")
 
 
@@ -96,7 +96,7 @@ def _checkbox(f: FieldDef, value: Any) -> bool:
 
 
 def _phone(f: FieldDef, value: Any) -> str:
-    if not isinstance(value, str) or not _PHONE.match(value):
+    if not isinstance(value, str) or not _PHONE.fullmatch(value):
         raise ApiError(E.PHONE_CONV, f"field {f.name!r} expects a phone string matching (\\+)?\\d*")
     return value
 
@@ -121,11 +121,13 @@ def _attachments(f: FieldDef, value: Any, ctx: WriteContext) -> list[dict[str, A
         if media is None and ctx.strict_attachments:
             raise ApiError(E.ATTACH_CONV, f"field {f.name!r}: unknown file_token {token!r}")
         if media is None:
-            out.append({"file_token": token, "name": token, "size": 0,
-                        "type": "application/octet-stream"})
+            out.append(
+                {"file_token": token, "name": token, "size": 0, "type": "application/octet-stream"}
+            )
         else:
-            out.append({"file_token": token, "name": media.name, "size": media.size,
-                        "type": media.mime})
+            out.append(
+                {"file_token": token, "name": media.name, "size": media.size, "type": media.mime}
+            )
     return out
 
 
@@ -232,8 +234,7 @@ class WriteSchema:
         self.ctx = ctx
         # name -> (field, read-only?, checker or None); a later duplicate name wins.
         self.fields: dict[str, tuple[FieldDef, bool, Checker | None]] = {
-            f.name: (f, _read_only(f, ctx), _CHECKERS.get(f.type))
-            for f in table.fields.values()
+            f.name: (f, _read_only(f, ctx), _CHECKERS.get(f.type)) for f in table.fields.values()
         }
 
 

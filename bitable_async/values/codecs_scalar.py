@@ -222,7 +222,12 @@ class NumberCodec(BaseCodec):
         return v  # type: ignore[no-any-return]
 
     def _to_float(self, v: Any) -> float:
-        return float(self._to_num(v))
+        try:
+            return float(self._to_num(v))
+        except OverflowError:
+            raise self.error(
+                "number too large for a float", v, expected="a number within float range"
+            ) from None
 
     def _to_int(self, v: Any) -> int:
         n = self._to_num(v)
@@ -438,7 +443,7 @@ class CheckboxCodec(BaseCodec):
         raise self.error("not a bool", value)
 
 
-_PHONE = re.compile(r"\+?\d*")
+_PHONE = re.compile(r"\+?[0-9]*")
 
 
 class PhoneCodec(_StringCell):

@@ -23,6 +23,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 
 
+# Below 2**33 seconds (years 1698 to 2242) the float ``ms / 1000`` is within half a
+# microsecond of the true instant, so converting through it (fromtimestamp, msgspec)
+# rounds back to the exact millisecond; further out only timedelta arithmetic is exact.
+_FLOAT_EXACT_MS = 2**33 * 1000
+_FLOAT_EXACT_S = 2**33
+
+
 def ms_to_datetime(ms: int | float, tz: Any = timezone.utc) -> datetime:
     """Convert a millisecond timestamp to an aware datetime.
 
@@ -31,12 +38,14 @@ def ms_to_datetime(ms: int | float, tz: Any = timezone.utc) -> datetime:
         tz: the time zone of the result.
 
     Returns:
-        The datetime (exact to the millisecond).
+        The datetime, exact to the millisecond over the whole ``datetime`` range.
 
     Raises:
         OverflowError, ValueError, OSError: the timestamp is out of range.
     """
-    return datetime.fromtimestamp(ms / 1000, tz)
+    if -_FLOAT_EXACT_MS < ms < _FLOAT_EXACT_MS:
+        return datetime.fromtimestamp(ms / 1000, tz)
+    return (_EPOCH + timedelta(milliseconds=ms)).astimezone(tz)
 
 
 def datetime_to_ms(dt: datetime) -> int:
@@ -74,13 +83,12 @@ class _TimestampCodec(BaseCodec):
             it raises :class:`CellValueError` for an out-of-range timestamp.
         """
         tz = self.options.tz
-        fromtimestamp = datetime.fromtimestamp
         error = self.error
         expected = self.read_expected
 
         def finish(v: Any) -> datetime:
             try:
-                return fromtimestamp(v / 1000, tz)
+                return ms_to_datetime(v, tz)
             except (OverflowError, ValueError, OSError):
                 raise error("timestamp out of range", v, expected=expected) from None
 
@@ -91,7 +99,8 @@ class _TimestampCodec(BaseCodec):
 
         msgspec converts the whole column of second timestamps in C (about six
         times faster than one ``fromtimestamp`` call per cell, with the same
-        results: both go through the float of seconds).
+        results). A column holding a timestamp outside the range where the float
+        of seconds is exact takes the per-cell path (:func:`ms_to_datetime`).
 
         Args:
             values: millisecond timestamps (``None`` = empty).
@@ -103,9 +112,11 @@ class _TimestampCodec(BaseCodec):
             CellValueError: a timestamp is out of range.
         """
         try:
-            out: list[Any] = msgspec.convert(
-                [None if v is None else v / 1000 for v in values], _UTC_COLUMN, strict=False
-            )
+            seconds = [None if v is None else v / 1000 for v in values]
+            present = [s for s in seconds if s is not None]
+            if present and not -_FLOAT_EXACT_S < min(present) <= max(present) < _FLOAT_EXACT_S:
+                return super().finish_column(values)
+            out: list[Any] = msgspec.convert(seconds, _UTC_COLUMN, strict=False)
         except (msgspec.ValidationError, OverflowError):
             return super().finish_column(values)  # raises, naming the value
         tz = self.options.tz

@@ -521,9 +521,16 @@ class RecordCodec:
         try:
             page: Any = self._page_decoder.decode(data)
         except msgspec.ValidationError:
+            # The cell-by-cell path names the record and field of a bad cell; if it
+            # finds none (a duplicate key: a Struct sees the first value, a dict
+            # keeps the last), its records are the answer.
             raw = _RAW_PAGE.decode(data)
-            self.decode_records(raw.items or [])
-            raise
+            return RecordPage(
+                items=self.decode_records(raw.items or []),
+                has_more=raw.has_more,
+                page_token=raw.page_token,
+                total=raw.total,
+            )
         return RecordPage(
             items=self._convert_all(page.items or ()),
             has_more=page.has_more,
@@ -549,8 +556,7 @@ class RecordCodec:
         try:
             items: Any = self._list_decoder.decode(data)
         except msgspec.ValidationError:
-            self.decode_records(_RAW_LIST.decode(data))
-            raise
+            return self.decode_records(_RAW_LIST.decode(data))  # names the bad cell
         return self._convert_all(items)
 
     def decode_event_values(self, values: Iterable[Any]) -> dict[str, Any]:

@@ -212,3 +212,33 @@ def test_names_msgspec_cannot_match_fall_back_to_cell_by_cell() -> None:
     (model,) = codec.model_codec(Sized).decode_page(body).items
     assert model.size == "x"
     assert model.due == datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+FIRST_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z
+LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
+@SETTINGS
+@given(
+    zone=st.sampled_from(ZONES),
+    ms=st.lists(st.integers(FIRST_MS, LAST_MS), min_size=1, max_size=8),
+)
+def test_timestamps_are_exact_over_the_whole_datetime_range(zone: tzinfo, ms: list[int]) -> None:
+    """Every millisecond decodes exactly and writes back unchanged, years 1 to 9999."""
+    codec = RecordCodec.from_fields([DateField(field_name="due")], tz=zone)
+    body = _page([{"record_id": f"r{i}", "fields": {"due": v}} for i, v in enumerate(ms)])
+    expected: list[datetime] = []
+    for v in ms:
+        try:
+            expected.append((EPOCH + timedelta(milliseconds=v)).astimezone(zone))
+        except OverflowError:  # the instant exists in UTC but not in this zone's calendar
+            with pytest.raises(FieldValueError):
+                codec.decode_page(body)
+            return
+    records = _both(codec, body)
+    for record, v, want in zip(records, ms, expected, strict=True):
+        got = record.fields["due"]
+        assert got == want
+        assert got.utcoffset() == want.utcoffset()
+        assert codec.encode_fields({"due": got}) == {"due": v}

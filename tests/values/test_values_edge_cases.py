@@ -1,0 +1,73 @@
+"""Edge cases found by review: huge numbers in float attributes, non-ASCII digits in
+phone numbers, duplicate keys in a cell object."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import pytest
+
+from bitable_async.errors import FieldValueError
+from bitable_async.models.fields import NumberField, PhoneField
+from bitable_async.values import Field, RecordCodec, RecordModel
+
+CODEC = RecordCodec.from_fields([NumberField(field_name="n"), PhoneField(field_name="tel")])
+
+
+class Amount(RecordModel):
+    n: Annotated[float | None, Field("n")] = None
+
+
+@pytest.mark.parametrize("cell", ["1" + "0" * 400, '"1' + "0" * 400 + '"'])
+def test_a_number_beyond_float_range_in_a_float_attribute_is_a_field_value_error(
+    cell: str,
+) -> None:
+    body = ('{"items":[{"record_id":"r1","fields":{"n":' + cell + "}}]}").encode()
+    (record,) = CODEC.decode_page(body).items
+    assert record.fields["n"] == 10**400  # a record keeps the exact int
+    with pytest.raises(FieldValueError) as info:
+        CODEC.model_codec(Amount).decode_page(body)
+    err = info.value
+    assert err.field_name == "n"
+    assert err.record_index == 0
+    assert err.record_id == "r1"
+    assert "float" in str(err)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "\u0661\u0663\u0661\u0660\u0660",  # Arabic-Indic digits
+        "\uff11\uff13\uff11",  # full-width digits
+        "\u0967\u0968",  # Devanagari digits
+        "131\n",
+        "+86 131",
+    ],
+)
+def test_phone_numbers_take_ascii_digits_only(phone: str) -> None:
+    with pytest.raises(FieldValueError) as info:
+        CODEC.encode_fields({"tel": phone})
+    assert info.value.field_name == "tel"
+    assert "phone" in str(info.value)
+
+
+@pytest.mark.parametrize("phone", ["", "+", "13100006666", "+8613100006666"])
+def test_phone_numbers_matching_the_documented_pattern_pass(phone: str) -> None:
+    assert CODEC.encode_fields({"tel": phone}) == {"tel": phone}
+
+
+def test_a_duplicate_key_in_a_record_decodes_like_a_json_object_does() -> None:
+    """The last value of a repeated key wins, on both paths, without a stray msgspec error."""
+    body = b'{"items":[{"record_id":"r","fields":{"n":{"bad":1},"n":5}}]}'
+    (record,) = CODEC.decode_page(body).items
+    assert record.fields["n"] == json.loads(body)["items"][0]["fields"]["n"] == 5
+    array = b'[{"record_id":"r","fields":{"n":{"bad":1},"n":5}}]'
+    assert CODEC.decode_record_list(array)[0].fields["n"] == 5
+
+
+def test_a_bad_cell_after_the_fast_path_fails_still_names_record_and_field() -> None:
+    body = '{"items":[{"record_id":"a","fields":{"n":1}},{"record_id":"b","fields":{"n":{}}}]}'
+    with pytest.raises(FieldValueError) as info:
+        CODEC.decode_page(body.encode())
+    assert (info.value.record_index, info.value.record_id, info.value.field_name) == (1, "b", "n")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         ManualClock,
         SeedApp,
         SeedField,
+        SeedLookup,
         SeedTable,
         demo_seed,
     )
@@ -39,6 +40,7 @@ __all__ = [
     "ManualClock",
     "SeedApp",
     "SeedField",
+    "SeedLookup",
     "SeedTable",
     "demo_seed",
 ]

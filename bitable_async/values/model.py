@@ -92,6 +92,12 @@ class RecordModel:
     the record id. Constructor keywords set attributes and mark them to be
     written; attributes not given keep their class default (not written) or stay
     unset.
+
+    Decoding an empty or missing cell (Bitable leaves empty cells out of
+    records) gives the attribute's class default when it has one, else ``None``
+    for an optional attribute, else a new ``[]`` for a list-typed attribute
+    (``list[Person]``, ``list[str]`` ...); for any other attribute it is a
+    :class:`~bitable_async.errors.FieldValueError` naming the record.
     """
 
     __model_attrs__: ClassVar[tuple[_Attr, ...]] = ()
@@ -239,6 +245,10 @@ class ModelCodec(Generic[M]):
                 empty = a.default
             elif a.optional:
                 empty = None
+            elif typing.get_origin(a.base) is list:
+                # Bitable leaves empty cells out of records: no persons, options,
+                # files or links is an empty list, not a missing value.
+                empty = []
             else:
                 empty = _MISSING
             plans.append(

@@ -236,7 +236,7 @@ class FieldActionValue(msgspec.Struct, kw_only=True):
     property: dict[str, Any] | None = None
 
     def schema(self) -> FieldSchema:
-        """The field as a typed schema (an ``UnknownField`` when the property does not fit).
+        """The field as a typed schema (an ``UnknownField`` only for an unknown type code).
 
         Returns:
             The schema.

@@ -3,9 +3,16 @@
 A field is ``{field_id, field_name, type, property, ui_type?, is_primary?,
 description?}`` (fields.md §1, §4). ``type`` is an int tag. Decoding goes in two
 steps so that a listing never breaks: the envelope is read with ``property`` as
-``msgspec.Raw``, then the property is decoded with the Struct of that type. An
-unknown type code -- or a property that does not match its documented shape --
-gives an :class:`UnknownField` that keeps the raw property as a dict.
+``msgspec.Raw``, then the property is decoded with the Struct of that type.
+
+* An unknown type code gives an :class:`UnknownField` that keeps the property
+  as plain JSON values (its cells are read raw and cannot be written).
+* A known type code whose property does not match the documented shape keeps
+  its type class -- cell values depend on the type, not on the property -- with
+  ``property=None``, the property as received in ``raw_property`` and the reason
+  in ``property_error``. Codec checks that need the property then work with
+  what is known (see the codec of each type); no property shape makes a
+  listing fail.
 
 Every schema class encodes back to a field create/update body with
 :meth:`FieldSchema.to_body` (field update is a full overwrite of ``property``).
@@ -237,10 +244,20 @@ class FieldSchema(msgspec.Struct, kw_only=True, frozen=True):
         field_name: the field's name; record cells are keyed by it.
         type: the int type code (:class:`FieldType` for the documented ones).
         field_id: ``fld...``; ``None`` in a create body.
-        property: the typed property (``None`` for types without settings).
+        property: the typed property (``None`` for types without settings, and
+            when the received property could not be typed: see
+            ``property_error``).
         ui_type: the UI variant (e.g. ``"Barcode"``, ``"Progress"``), when sent.
         is_primary: whether this is the primary (first) field.
         description: the field description (a string, or an object in some APIs).
+        raw_property: the property as received, as plain JSON values, when
+            ``property`` does not hold it: it did not match the documented
+            shape of the type (``property_error`` says why), or the type has no
+            documented settings. ``None`` otherwise, and always ``None`` for an
+            :class:`UnknownField` (whose ``property`` is already raw).
+            :meth:`to_body` sends it back when ``property`` is ``None``.
+        property_error: why the received property could not be decoded for
+            this type (``property`` is then ``None``); ``None`` when it was.
     """
 
     field_name: str
@@ -250,11 +267,19 @@ class FieldSchema(msgspec.Struct, kw_only=True, frozen=True):
     ui_type: str | None = None
     is_primary: bool | None = None
     description: str | dict[str, Any] | None = None
+    raw_property: Any = None
+    property_error: str | None = None
 
     property_type: ClassVar[_PropClass] = None
 
     def to_body(self) -> dict[str, Any]:
         """Build the body of a field create/update request (``app_table_field.create``/``update``).
+
+        Field update overwrites the whole property, so a field read with a
+        property that could not be typed sends back ``raw_property`` (as
+        received) while ``property`` is ``None``: replacing only other
+        attributes keeps the field's settings. Set ``property`` to send a new
+        one, or ``raw_property=None`` as well to send none.
 
         Returns:
             ``{field_name, type, property?, ui_type?, description?}`` with the
@@ -263,6 +288,8 @@ class FieldSchema(msgspec.Struct, kw_only=True, frozen=True):
         body: dict[str, Any] = {"field_name": self.field_name, "type": self.type}
         if self.property is not None:
             body["property"] = msgspec.to_builtins(self.property)
+        elif self.raw_property is not None:
+            body["property"] = self.raw_property
         if self.ui_type is not None:
             body["ui_type"] = self.ui_type
         if self.description is not None:
@@ -430,10 +457,11 @@ class AutoNumberField(FieldSchema, kw_only=True, frozen=True):
 
 
 class UnknownField(FieldSchema, kw_only=True, frozen=True):
-    """A field whose type code is unknown, or whose property did not match its type.
+    """A field whose type code is unknown (e.g. a type added by Feishu after this SDK).
 
     ``property`` holds the raw property decoded to builtins. Its cells decode to
-    raw JSON values and it cannot be written through the codecs.
+    raw JSON values and it cannot be written through the codecs. (A known type
+    code with an unexpected property keeps its own class: see ``property_error``.)
     """
 
     property: Any = None
@@ -485,8 +513,10 @@ class RawField(msgspec.Struct, kw_only=True):
         """Decode the property with the Struct of this type.
 
         Returns:
-            The typed schema; :class:`UnknownField` for an unknown type code or a
-            property that does not match the documented shape (never raises).
+            The typed schema: :class:`UnknownField` for an unknown type code;
+            for a known one, its class, with ``property=None`` and
+            ``raw_property`` / ``property_error`` set when the property does not
+            match the documented shape. Never raises.
         """
         common: dict[str, Any] = {
             "field_name": self.field_name,
@@ -495,38 +525,45 @@ class RawField(msgspec.Struct, kw_only=True):
             "is_primary": self.is_primary,
             "description": self.description,
         }
-        raw = self.property
         cls = _CLASSES.get(self.type)
-        if cls is not None:
-            try:
-                prop = _decode_property(cls, raw)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                pass
-            else:
-                return cls(property=prop, **common)
-        try:
-            loose = msgspec.json.decode(raw)
-        except msgspec.DecodeError:
-            loose = None
-        return UnknownField(type=self.type, property=loose, **common)
+        if cls is None:
+            return UnknownField(type=self.type, property=_loose(self.property)[0], **common)
+        prop, raw, error = _decode_property(cls, self.property)
+        return cls(property=prop, raw_property=raw, property_error=error, **common)
 
 
 _PROP_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+_DICT_PROPERTY = msgspec.json.Decoder(dict[str, Any] | None)
+_ANY = msgspec.json.Decoder()
 
 
-def _decode_property(cls: type[FieldSchema], raw: msgspec.Raw) -> Any:
+def _loose(raw: msgspec.Raw) -> tuple[Any, str | None]:
+    """The property as plain JSON values, and the error when it is not JSON."""
+    try:
+        return _ANY.decode(raw), None
+    except msgspec.DecodeError as exc:
+        return None, f"property is not JSON: {exc}"
+
+
+def _decode_property(cls: type[FieldSchema], raw: msgspec.Raw) -> tuple[Any, Any, str | None]:
+    """``(property, raw_property, property_error)`` of a known type (never raises)."""
     if bytes(raw).strip() in (b"", b"null"):
-        return None
+        return None, None, None
     ptype = cls.property_type
-    if ptype is None:
-        if cls in (LookupField, GroupChatField):
-            return msgspec.json.decode(raw, type=dict[str, Any] | None)
-        # Types without settings: tolerate (and drop) a non-null property.
-        return None
-    dec = _PROP_DECODERS.get(ptype)
-    if dec is None:
-        dec = _PROP_DECODERS[ptype] = msgspec.json.Decoder(ptype | None)
-    return dec.decode(raw)
+    if ptype is not None:
+        dec = _PROP_DECODERS.get(ptype)
+        if dec is None:
+            dec = _PROP_DECODERS[ptype] = msgspec.json.Decoder(ptype | None)
+    elif cls in (LookupField, GroupChatField):
+        dec = _DICT_PROPERTY
+    else:
+        # Types without settings: the property is not typed, only kept.
+        return (None, *_loose(raw))
+    try:
+        return dec.decode(raw), None, None
+    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+        loose, not_json = _loose(raw)
+        return None, loose, not_json or str(exc)
 
 
 class FieldPage(msgspec.Struct, kw_only=True):

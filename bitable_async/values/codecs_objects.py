@@ -207,7 +207,9 @@ class LinkCodec(BaseCodec):
 
     Writes accept a :class:`LinkValue`, a record id string, or a list of ids /
     LinkValues. With ``property.multiple == False`` at most one record is
-    allowed. A LinkValue with ``ids_known=False`` is refused with a
+    allowed (when the property could not be read, ``FieldSchema.property_error``,
+    ``multiple`` is unknown and only the API checks it). A LinkValue with
+    ``ids_known=False`` is refused with a
     :class:`~bitable_async.errors.FieldValueError` naming the field: writing its
     (incomplete) ids would silently clear or truncate the link. It is never
     dropped from the write quietly either, so a copied value cannot vanish.

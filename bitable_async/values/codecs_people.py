@@ -20,7 +20,9 @@ class PersonCodec(BaseCodec):
     """Type 11. Reads a list of :class:`Person`; writes ``[{"id": ...}]``.
 
     Accepts an id string, a :class:`Person`, a mapping with ``"id"``, or a list of
-    those. With ``property.multiple == False`` at most one person is allowed.
+    those. With ``property.multiple == False`` at most one person is allowed
+    (when the property could not be read, ``FieldSchema.property_error``,
+    ``multiple`` is unknown and only the API checks it).
     """
 
     kind: ClassVar[str] = "person"

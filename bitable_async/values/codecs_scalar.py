@@ -313,33 +313,78 @@ class _StringCell(BaseCodec):
         return {str: same}
 
 
-class _SelectBase(BaseCodec):
-    def _names(self) -> frozenset[str] | None:
-        prop = self.field.property
-        if self.options.allow_new_options or not isinstance(prop, SelectProperty):
-            return None
-        if not prop.options:
-            return None
-        return prop.option_names()
+_OptionNames = tuple[frozenset[str], bool]
 
-    def _check(self, name: Any, names: frozenset[str] | None, whole: Any) -> str:
+
+def _readable_option_names(raw: Any) -> _OptionNames:
+    """Option names found in a select property that did not decode as :class:`SelectProperty`.
+
+    Args:
+        raw: the property as received (``FieldSchema.raw_property``).
+
+    Returns:
+        The names of the options that carry a non-empty string name, and
+        whether every option did (``False`` also when there is no option list).
+    """
+    options = raw.get("options") if isinstance(raw, dict) else None
+    if not isinstance(options, list):
+        return frozenset(), False
+    names = [o.get("name") for o in options if isinstance(o, dict)]
+    readable = [n for n in names if isinstance(n, str) and n]
+    return frozenset(readable), len(readable) == len(options)
+
+
+class _SelectBase(BaseCodec):
+    def _names(self) -> _OptionNames | None:
+        """The option names a write is checked against, and whether they are all of them.
+
+        ``None`` means no check: ``allow_new_options``, or a field without
+        options. A property that could not be typed (``property_error``) is
+        searched for option names; when some options cannot be read, names not
+        found are refused because they cannot be checked.
+        """
+        if self.options.allow_new_options:
+            return None
+        field = self.field
+        prop = field.property
+        if isinstance(prop, SelectProperty):
+            return (prop.option_names(), True) if prop.options else None
+        if field.property_error is None:
+            return None
+        names, complete = _readable_option_names(field.raw_property)
+        return None if complete and not names else (names, complete)
+
+    def _check(self, name: Any, names: _OptionNames | None, whole: Any) -> str:
         if not isinstance(name, str):
             raise self.error("option name is not a str", whole)
         if not name:
             raise self.error("option name is empty", whole)
-        if names is not None and name not in names:
-            shown = ", ".join(sorted(names)[:10])
+        if names is None or name in names[0]:
+            return name
+        known, complete = names
+        shown = ", ".join(sorted(known)[:10])
+        if complete:
             raise self.error(
                 "unknown option", whole, expected=f"one of the field's options: {shown}"
             )
-        return name
+        readable = f"one of the options that could be read ({shown}); " if known else ""
+        raise self.error(
+            "option name cannot be checked: the field's options could not be read "
+            "from its property",
+            whole,
+            expected=f"{readable}other names need allow_new_options=True",
+        )
 
 
 class SingleSelectCodec(_StringCell, _SelectBase):
     """Type 3. Reads and writes the option name.
 
     On write the name must be one of the field's options when the schema lists
-    them (``CodecOptions.allow_new_options`` lifts this).
+    them (``CodecOptions.allow_new_options`` lifts this: the API then creates
+    the missing option). When the field's property could not be read
+    (``FieldSchema.property_error``), names found in ``raw_property`` are
+    accepted and any other name is refused, since it cannot be checked, unless
+    ``allow_new_options`` is set.
     """
 
     kind: ClassVar[str] = "single_select"
@@ -362,7 +407,10 @@ class SingleSelectCodec(_StringCell, _SelectBase):
 
 
 class MultiSelectCodec(_SelectBase):
-    """Type 4. Reads and writes a list of option names."""
+    """Type 4. Reads and writes a list of option names.
+
+    Each name is checked as for :class:`SingleSelectCodec`.
+    """
 
     kind: ClassVar[str] = "multi_select"
     list_shaped: ClassVar[bool] = True

@@ -18,11 +18,16 @@ the schema and from the request, never guessed from the cell's shape:
    decode each element of a list cell. A ``{"type": <code>, "value": ...}``
    wrapper is unwrapped only when its ``type`` equals the declared code
    (*inferred* tolerance of the live API's shape; the wrapper never picks a type).
-2. **Formula formatter** (``property.formatter``, fields.md §4): a number
-   format (``"0.00"``, ``"1,000"``, ``"%"`` ...) turns numbers and strict
-   numeric strings into numbers; a date format (``"yyyy/MM/dd"`` ...) turns
-   millisecond timestamps into aware datetimes.
-3. Otherwise the cell stays the raw JSON value (no per-cell work at all).
+2. **Formula formatter** -- also only with ``display_formula_ref=true``, for a
+   formula whose reference is not known: its ``property.formatter`` (fields.md
+   §4) names the result's type. A number format (``"0.00"``, ``"1,000"``,
+   ``"%"`` ...) turns numbers and strict numeric strings into numbers; a date
+   format (``"yyyy/MM/dd"`` ...) turns millisecond timestamps into aware
+   datetimes.
+3. Otherwise -- in particular whenever the request did not ask for
+   ``display_formula_ref=true`` -- the cell stays the raw JSON value (no
+   per-cell work at all): the default shape ("the field's default type and
+   result") is not documented, so nothing is assumed about it.
 
 A cell that does not fit the rule chosen for its field is kept raw: a derived
 cell never fails to decode, so it never breaks a listing.
@@ -191,7 +196,7 @@ class LookupCodec(_DerivedCodec):
 
 
 class FormulaCodec(_DerivedCodec):
-    """Type 20 (read-only): typed by a declared referenced field or by ``property.formatter``.
+    """Type 20 (read-only): with ``display_formula_ref=true``, typed by its reference or formatter.
 
     See the module docstring for the full rule.
     """
@@ -199,7 +204,7 @@ class FormulaCodec(_DerivedCodec):
     kind: ClassVar[str] = "formula"
 
     def format_mode(self) -> str:
-        """How ``property.formatter`` types the result.
+        """How ``property.formatter`` types the result (applied with ``display_formula_ref=true``).
 
         Returns:
             ``"number"``, ``"date"`` or ``"raw"`` (no or an unknown formatter).
@@ -226,6 +231,8 @@ class FormulaCodec(_DerivedCodec):
         return super().finish_column(values)
 
     def _formatted(self) -> Finisher | None:
+        if self.options.display_formula_ref is not True:
+            return None
         mode = self.format_mode()
         if mode == "number":
             return _number_or_raw

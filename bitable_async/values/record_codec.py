@@ -35,7 +35,7 @@ from bitable_async.errors import FieldValueError
 from bitable_async.models.fields import FieldSchema
 from bitable_async.models.record import RawRecord, RawRecordPage, Record, RecordPage
 from bitable_async.values.base import BaseCodec, CellValueError, short_repr
-from bitable_async.values.codecs_derived import references_of
+from bitable_async.values.codecs_derived import FormulaCodec, references_of
 from bitable_async.values.codecs_time import ms_to_datetime
 from bitable_async.values.registry import codec_for
 from bitable_async.values.types import Person
@@ -219,6 +219,9 @@ class RecordCodec:
         self._build: Callable[..., list[Record]] = _make_builder(
             self._names, self._attrs, {pos for pos, _ in self._finish_cols}
         )
+        self._option_sensitive = bool(self.references) or any(
+            isinstance(c, FormulaCodec) and c.format_mode() != "raw" for c in self._codecs.values()
+        )
         self._models: dict[type[Any], Any] = {}
         self._siblings: dict[bool | None, RecordCodec] = {}
         self._build_types()
@@ -262,9 +265,11 @@ class RecordCodec:
     def for_request(self, *, display_formula_ref: bool | None) -> RecordCodec:
         """The codec for reads made with the given ``display_formula_ref`` option.
 
-        The option only changes how formula / lookup fields with a declared
-        reference decode, so without such fields this returns ``self``.
-        Otherwise the sibling codec is built once and cached.
+        Only ``True`` changes decoding, and only of formula / lookup fields
+        with a known reference or a formula with a number or date formatter;
+        ``False`` and ``None`` decode alike. When the option would change
+        nothing this returns ``self``; otherwise the sibling codec is built
+        once and cached.
 
         Args:
             display_formula_ref: the option the read request was sent with
@@ -273,15 +278,16 @@ class RecordCodec:
         Returns:
             A codec sharing this one's schema and settings.
         """
-        if display_formula_ref == self.display_formula_ref or not self.references:
+        wanted = display_formula_ref is True
+        if wanted == (self.display_formula_ref is True) or not self._option_sensitive:
             return self
-        sibling = self._siblings.get(display_formula_ref)
+        sibling = self._siblings.get(wanted)
         if sibling is None:
-            sibling = self._siblings[display_formula_ref] = RecordCodec(
+            sibling = self._siblings[wanted] = RecordCodec(
                 self.fields,
                 tz=self.tz,
                 allow_new_options=self.allow_new_options,
-                display_formula_ref=display_formula_ref,
+                display_formula_ref=wanted,
                 references=self.references,
             )
         return sibling

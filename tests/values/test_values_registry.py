@@ -80,10 +80,26 @@ _DERIVED_BODY = (
 ).encode()
 
 
+def test_formula_raw_without_display_formula_ref() -> None:
+    """The issue: formula / lookup cells are raw unless display_formula_ref says otherwise."""
+    for option in (None, False):
+        codec = RecordCodec.from_fields(derived_schema()).for_request(display_formula_ref=option)
+        r, s, t = codec.decode_record_list(_DERIVED_BODY)
+        assert r.fields["公式数字"] == "12.5"
+        assert r.fields["公式日期"] == 1690992000000
+        assert s.fields["公式数字"] == "1,000"
+        assert t.fields["公式日期"] == "2023-08-02"
+        assert all(codec.codec(n).finish is None for n in ("公式数字", "公式日期", "公式"))
+
+
 def test_formula_typed_by_formatter_and_never_by_cell_shape() -> None:
-    codec = RecordCodec.from_fields(derived_schema())
+    base = RecordCodec.from_fields(derived_schema())
+    codec = base.for_request(display_formula_ref=True)
+    assert codec is not base
+    assert codec is base.for_request(display_formula_ref=True)  # built once
+    assert base.for_request(display_formula_ref=False) is base
     r, s, t = codec.decode_record_list(_DERIVED_BODY)
-    # the schema's formatter types the formula: number / date
+    # with display_formula_ref=true the schema's formatter types the formula: number / date
     assert r.fields["公式数字"] == 12.5
     assert r.fields["公式日期"] == datetime(2023, 8, 2, 16, 0, tzinfo=timezone.utc)
     # strings that are not strict numbers, and non-timestamps, stay raw
@@ -151,8 +167,10 @@ def test_person_lookup_reference_and_bad_references() -> None:
             derived_schema(), references={"查找引用": code}, display_formula_ref=True
         )
         assert c.codec("查找引用").finish is None
-    # without a declared reference a table's codec is its own for every request
-    plain = RecordCodec.from_fields(derived_schema())
+    # without a declared reference or a formatter-typed formula, a codec is its own
+    # for every request
+    untyped = [f for f in derived_schema() if f.field_name not in ("公式数字", "公式日期")]
+    plain = RecordCodec.from_fields(untyped)
     assert plain.for_request(display_formula_ref=True) is plain
     with pytest.raises(TypeError, match="references"):
         RecordCodec.from_fields(derived_schema(), references={"查找引用": "text"})  # type: ignore[dict-item]

@@ -159,9 +159,13 @@ async def test_every_writable_type_round_trips(emu: Emulator, bc: BitableClient)
     assert again.fields["Phone"] is None
 
     # A bad value is refused locally, naming the field, before any request.
+    requests_before = emu.stats()["total"]["requests"]
+    stored_before = emu.stats()["records_stored"][table.table_id]
     with pytest.raises(FieldValueError) as bad:
         await t.records.create({"Amount": "twelve"})
     assert bad.value.field_name == "Amount"
+    assert emu.stats()["total"]["requests"] == requests_before  # nothing went out
+    assert emu.stats()["records_stored"][table.table_id] == stored_before
 
     deleted = await t.records.delete(written.record_id)
     assert deleted.deleted is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from bitable_async.values import (
     TextSegment,
     Url,
 )
+from bitable_async.values.base import short_repr
 from bitable_async.values.codecs_time import datetime_to_ms
 
 
@@ -79,6 +81,45 @@ BAD: list[tuple[str, Any]] = [
 ]
 
 
+# The type each field is named by in errors: "<type name>(<type code>)".
+TYPE_NAME: dict[str, str] = {
+    "多行文本": "text(1)",
+    "数字": "number(2)",
+    "单选": "single_select(3)",
+    "多选": "multi_select(4)",
+    "日期": "date(5)",
+    "复选框": "checkbox(7)",
+    "人员": "person(11)",
+    "电话号码": "phone(13)",
+    "超链接": "url(15)",
+    "附件": "attachment(17)",
+    "单向关联": "link(18)",
+    "双向关联": "duplex_link(21)",
+    "地理位置": "location(22)",
+    "创建时间": "created_time(1001)",
+    "最后更新时间": "modified_time(1002)",
+    "创建人": "created_by(1003)",
+    "修改人": "modified_by(1004)",
+    "自动编号": "auto_number(1005)",
+    "群组": "group_chat(23)",
+    "条码": "barcode(1)",
+    "进度": "progress(2)",
+    "货币": "currency(2)",
+    "评分": "rating(2)",
+    "公式数字": "formula(20)",
+    "公式日期": "formula(20)",
+    "公式": "formula(20)",
+    "查找引用": "lookup(19)",
+}
+
+# Names that are not fields of the table: a near miss (a suggestion is offered) and a stranger.
+UNKNOWN: list[tuple[str, Any]] = [("数 字", 1), ("no such field", "x")]
+
+
+def test_type_names_cover_the_schema(codec: RecordCodec) -> None:
+    assert {n: codec.codec(n).type_label for n in codec.field_names} == TYPE_NAME
+
+
 @pytest.mark.parametrize(("field", "value"), BAD)
 def test_wrong_values_are_rejected_with_context(codec: RecordCodec, field: str, value: Any) -> None:
     with pytest.raises(FieldValueError) as info:
@@ -94,13 +135,20 @@ def test_wrong_values_are_rejected_with_context(codec: RecordCodec, field: str, 
     assert repr(field) in str(err)
 
 
+def _writable(codec: RecordCodec) -> set[str]:
+    return {n for n in codec.field_names if not codec.codec(n).read_only}
+
+
 def test_every_writable_type_has_two_bad_values(codec: RecordCodec) -> None:
     counts: dict[str, int] = {}
     for field, _ in BAD:
         counts[field] = counts.get(field, 0) + 1
-    writable = [n for n in codec.field_names if not codec.codec(n).read_only]
-    assert writable
-    assert all(counts.get(n, 0) >= 2 for n in writable)
+    writable = _writable(codec)
+    assert len(writable) == 16  # every writable type and ui_type variant of the schema
+    assert set(counts) == writable  # BAD names writable fields only, and all of them
+    assert {n: c for n, c in counts.items() if c < 2} == {}
+    # One field per writable type (barcode/progress/currency/rating included), so two per type.
+    assert len({TYPE_NAME[n] for n in writable}) == len(writable)
 
 
 GOOD: list[tuple[str, Any, Any]] = [
@@ -179,7 +227,12 @@ def test_unknown_field_suggests_close_names(codec: RecordCodec) -> None:
 
 
 READ_ONLY = ["双向关联", "创建时间", "最后更新时间", "创建人", "修改人", "自动编号", "群组"]
-READ_ONLY += ["公式", "公式数字", "查找引用"]
+READ_ONLY += ["公式", "公式数字", "公式日期", "查找引用"]
+
+
+def test_read_only_table_lists_every_read_only_field(codec: RecordCodec) -> None:
+    assert set(READ_ONLY) == set(codec.field_names) - _writable(codec)
+    assert len(READ_ONLY) == len(set(READ_ONLY))
 
 
 @pytest.mark.parametrize("field", READ_ONLY)
@@ -194,6 +247,7 @@ def test_read_only_fields_are_refused(codec: RecordCodec, field: str) -> None:
 
 
 def _row(i: int) -> dict[str, Any]:
+    """A valid row with a value in every writable field."""
     return {
         "多行文本": f"task {i}",
         "数字": i,
@@ -207,26 +261,104 @@ def _row(i: int) -> dict[str, Any]:
         "附件": [f"tok{i}"],
         "单向关联": [f"rec{i}"],
         "地理位置": "116.397755,39.903179",
+        "条码": f"690{i:010d}",
+        "进度": (i % 101) / 100,
+        "货币": i * 1.25,
+        "评分": i % 6,
     }
 
 
-def test_batch_of_500_names_record_317_and_returns_nothing(codec: RecordCodec) -> None:
-    rows = [_row(i) for i in range(500)]
-    rows[317]["数字"] = "not a number"
-    sent: list[Any] = []
-    with pytest.raises(FieldValueError) as info:
-        sent.append(codec.encode_batch(rows))
-    assert sent == []  # nothing returned, so nothing could be sent
-    err = info.value
-    assert err.record_index == 317
-    assert err.field_name == "数字"
-    assert "record 317" in str(err)
-    # the same rows without the bad one encode fine
-    rows[317]["数字"] = 317
-    body = codec.encode_batch(rows)
-    assert len(body) == 500
-    assert body[317]["数字"] == 317
+BATCH = 500
+BAD_AT = 317
+
+
+@pytest.fixture(scope="module")
+def valid_rows() -> list[dict[str, Any]]:
+    return [_row(i) for i in range(BATCH)]
+
+
+def test_the_valid_rows_cover_every_writable_field_and_encode(
+    codec: RecordCodec, valid_rows: list[dict[str, Any]]
+) -> None:
+    assert all(set(row) == _writable(codec) for row in valid_rows)
+    body = codec.encode_batch(valid_rows)
+    assert len(body) == BATCH
+    assert body[BAD_AT]["数字"] == BAD_AT
+    assert body[BAD_AT]["多行文本"] == f"task {BAD_AT}"
     assert body[3]["日期"] == datetime_to_ms(datetime(2024, 1, 4, tzinfo=timezone.utc))
+    assert body[5]["评分"] == 5
+
+
+# Every entry of the tables above, as (case, field, value): each is placed alone at record 317.
+BATCH_CASES: list[tuple[str, str, Any]] = [
+    *(("bad value", f, v) for f, v in BAD),
+    *(("unknown field", f, v) for f, v in UNKNOWN),
+    *(("read-only", f, "anything") for f in READ_ONLY),
+    *(("read-only clear", f, None) for f in READ_ONLY),
+]
+
+
+def _with_bad_record(
+    valid_rows: Sequence[Mapping[str, Any]], field: str, value: Any
+) -> list[Mapping[str, Any]]:
+    """The valid rows with ``field: value`` added to (or replaced in) record 317 only."""
+    rows = list(valid_rows)
+    rows[BAD_AT] = {**rows[BAD_AT], field: value}
+    return rows
+
+
+def _given_forms(value: Any) -> set[str]:
+    """What an error may quote as given: the value, or the element of it that is wrong."""
+    forms = {short_repr(value)}
+    if isinstance(value, (list, tuple)):
+        forms |= {short_repr(item) for item in value}
+    return forms
+
+
+def _encode_outcome(
+    codec: RecordCodec, rows: list[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]] | None, FieldValueError | None]:
+    """Run ``encode_batch`` and return (what it returned, what it raised)."""
+    try:
+        return codec.encode_batch(rows), None
+    except FieldValueError as exc:
+        return None, exc
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "value"),
+    BATCH_CASES,
+    ids=[f"{case}-{field}-{i}" for i, (case, field, _) in enumerate(BATCH_CASES)],
+)
+def test_one_bad_record_at_317_of_500_names_it_and_encodes_nothing(
+    codec: RecordCodec, valid_rows: list[dict[str, Any]], case: str, field: str, value: Any
+) -> None:
+    rows = _with_bad_record(valid_rows, field, value)
+    body, err = _encode_outcome(codec, rows)
+
+    # The exception is the only outcome: no body at all, not a partial one.
+    assert body is None
+    assert err is not None
+    # Exactly one error: the 499 other records were accepted.
+    assert not isinstance(err, BatchFieldValueError)
+    assert err.record_index == BAD_AT
+    assert err.record_id is None
+    assert err.field_name == field
+    assert err.given in _given_forms(value)
+    assert err.expected
+    message = str(err)
+    assert message.startswith(f"record {BAD_AT}, field {field!r}")
+    assert f"; expected {err.expected}" in message
+    assert f"; given {err.given}" in message
+    if case == "unknown field":
+        assert err.field_type is None  # the table has no such field, so no type
+        assert "unknown field" in message
+        assert err.expected.startswith("a field name of the table")
+    else:
+        assert err.field_type == TYPE_NAME[field]
+        assert f"type {TYPE_NAME[field]}: " in message
+    if case.startswith("read-only"):
+        assert "read-only" in message
 
 
 def test_batch_collects_every_error(codec: RecordCodec) -> None:

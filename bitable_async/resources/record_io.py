@@ -186,10 +186,18 @@ def _raw_cell(raw: msgspec.Raw) -> Any:
 
 
 def _as_written(row: M, record_id: str | None) -> M:
-    # The row itself, as committed: its id set, nothing marked to be written again.
+    # The row itself, as committed: its id set, nothing marked to be written
+    # again. The cells a decoded row remembers as read (for full writes) are
+    # stale for the attributes just written, so those are forgotten: a later
+    # full write sends their new values, never the cells they replaced.
     out = copy.copy(row)
-    out.__dict__["record_id"] = record_id
-    out.__dict__["_dirty"] = set()
+    d = out.__dict__
+    d["record_id"] = record_id
+    written = row.__dict__["_dirty"]
+    read = d.get("_read")
+    if read and written:
+        d["_read"] = {k: v for k, v in read.items() if k not in written}
+    d["_dirty"] = set()
     return out
 
 

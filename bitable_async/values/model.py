@@ -12,6 +12,15 @@ schema; the model is checked against the schema once), then decode records
 straight into ``Task`` instances and encode instances back. Encoding writes only
 the attributes assigned since construction or decoding (partial update);
 assigning ``None`` clears the cell.
+
+Some annotations see a cell through a one-way conversion: ``Person`` on a
+person field (the first person), ``str`` on a URL field (the link) or a text
+field (the plain text), ``list[str]`` on a link field (the known record ids),
+``date`` on a date field. A decoded instance remembers the cell as it was read
+for such attributes, so a full write (``ModelCodec.encode(only_changed=False)``)
+of an attribute that was not assigned sends the cell back as read instead of
+the converted value: every person, the URL's text, the exact timestamp. See
+:meth:`ModelCodec.encode` for the two cells that cannot be sent back as read.
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ import msgspec
 from bitable_async.errors import FieldValueError
 from bitable_async.models.record import RawRecord, RawRecordPage
 from bitable_async.values.base import BaseCodec, CellValueError, Finisher, same, short_repr
+from bitable_async.values.codecs_scalar import TextCodec
+from bitable_async.values.types import TextSegment
 
 if TYPE_CHECKING:
     from bitable_async.values.record_codec import RecordCodec
@@ -39,6 +50,12 @@ _RAW_PAGE = msgspec.json.Decoder(RawRecordPage)
 __all__ = ["Field", "ModelCodec", "ModelPage", "RecordModel"]
 
 _MISSING: Any = object()
+
+# The cells of an instance as read, for attributes whose annotation converts
+# them one way (attribute -> decoded value before the conversion) and for
+# empty cells shown as a non-None default (attribute -> None). Instances that
+# were not decoded share this empty, immutable mapping.
+_NOTHING_READ: typing.Mapping[str, Any] = types.MappingProxyType({})
 
 
 class Field:
@@ -143,6 +160,7 @@ class RecordModel:
         d = self.__dict__
         d["record_id"] = record_id
         d["_dirty"] = set()
+        d["_read"] = _NOTHING_READ
         index = self.__model_index__
         for a in self.__model_attrs__:
             if a.attr not in values and a.default is not _MISSING:
@@ -156,6 +174,19 @@ class RecordModel:
         object.__setattr__(self, name, value)
         if name in self.__model_index__:
             self.__dict__["_dirty"].add(name)
+
+    def __copy__(self: M) -> M:
+        """A shallow copy with its own record of assigned attributes.
+
+        Returns:
+            The copy: same attribute values; assigning on it does not mark the
+            original (or the other way round).
+        """
+        cls = type(self)
+        new = cls.__new__(cls)
+        new.__dict__.update(self.__dict__)
+        new.__dict__["_dirty"] = set(self.__dict__["_dirty"])
+        return new
 
     @property
     def changed(self) -> frozenset[str]:
@@ -276,6 +307,7 @@ class ModelCodec(Generic[M]):
         d = obj.__dict__
         d["record_id"] = record_id
         d["_dirty"] = set()
+        read: dict[str, Any] | None = None
         try:
             for p in self._plans:
                 v = cells[p.position]
@@ -289,14 +321,24 @@ class ModelCodec(Generic[M]):
                             given="None",
                         )
                     d[p.attr] = copy.copy(p.empty)
+                    if p.empty is not None:
+                        # An empty cell shown as a default ([], 0, ""): a full
+                        # write keeps it empty rather than writing the default.
+                        if read is None:
+                            read = {}
+                        read[p.attr] = None
                     continue
                 if p.finish is not None:
                     v = p.finish(v)
                 if p.adapt is not None:
+                    if read is None:
+                        read = {}
+                    read[p.attr] = v  # the cell as read, for full writes
                     v = p.adapt(v)
                 d[p.attr] = v
         except CellValueError as exc:
             raise exc.in_record(index, record_id) from None
+        d["_read"] = _NOTHING_READ if read is None else read
         return obj
 
     def from_typed(self, typed: Any, *, index: int | None = None) -> M:
@@ -389,18 +431,41 @@ class ModelCodec(Generic[M]):
     ) -> dict[str, Any]:
         """Encode an instance into the wire ``fields`` object.
 
+        A full write (``only_changed=False``) never changes a cell the instance
+        did not change: an attribute assigned since construction or decoding is
+        written as assigned; any other set, writable attribute is written as
+        its cell was read. For an attribute whose annotation converts the cell
+        one way (``Person`` on a multi-person field, ``str`` on a URL or text
+        field, ``list[str]`` on a link, ``date`` on a date field), that is the
+        cell before the conversion: every person, the URL's display text, the
+        full timestamp. An empty cell shown as the attribute's default (``[]``,
+        ``0``) is written as empty (``None``), not as the default. A value
+        changed in place (``task.okr.append(...)``) no longer equals what was
+        read and is written as it now is. Two cells cannot be written back as
+        read:
+
+        * a link read as display text only (``LinkValue.ids_known`` is False;
+          a ``list[str]`` attribute shows it as ``[]``): refused with the
+          link codec's :class:`~bitable_async.errors.FieldValueError`, as for
+          a ``LinkValue`` attribute, instead of clearing the link;
+        * a text cell holding mentions or link segments: text is written as a
+          plain string, which would turn them into plain text, so the cell is
+          left out of the write (an update leaves it as it is; assign the
+          attribute to write it).
+
         Args:
             instance: the model instance.
             only_changed: write only attributes assigned since construction or
                 decoding (a partial update). ``False`` writes every set,
-                writable attribute.
+                writable attribute, as described above.
             record_index: position in a batch (named in errors).
 
         Returns:
             The ``fields`` object; ``None`` values clear cells.
 
         Raises:
-            FieldValueError: a value does not fit, or a read-only attribute was set.
+            FieldValueError: a value does not fit, a read-only attribute was
+                set, or (full write) a link read without its record ids.
         """
         if not isinstance(instance, self.model):
             raise CellValueError(
@@ -410,16 +475,20 @@ class ModelCodec(Generic[M]):
             )
         d = instance.__dict__
         dirty = d["_dirty"]
+        read = d.get("_read", _NOTHING_READ)
         values: dict[str, Any] = {}
         for p in self._plans:
-            if p.attr not in d:
+            attr = p.attr
+            if attr not in d:
                 continue
-            if only_changed:
-                if p.attr not in dirty:
-                    continue
-            elif p.codec.read_only and p.attr not in dirty:
+            if attr in dirty:
+                values[p.field_name] = d[attr]
                 continue
-            values[p.field_name] = d[p.attr]
+            if only_changed or p.codec.read_only:
+                continue
+            value = _as_read(p, d[attr], read)
+            if value is not _MISSING:
+                values[p.field_name] = value
         return self.record_codec.encode_fields(values, record_index=record_index)
 
     def encode_batch(
@@ -453,6 +522,37 @@ class ModelCodec(Generic[M]):
         if errors:
             raise BatchFieldValueError(errors)
         return out
+
+
+def _as_read(p: _Plan, value: Any, read: typing.Mapping[str, Any]) -> Any:
+    """What a full write sends for an attribute not assigned since decoding.
+
+    Args:
+        p: the attribute's plan.
+        value: its current value.
+        read: the instance's cells as read (attributes with a one-way annotation).
+
+    Returns:
+        The cell as read when the value is still what decoding made of it, else
+        the value; ``_MISSING`` when the cell must be left out of the write.
+    """
+    if p.attr in read:
+        original = read[p.attr]
+        if original is None:  # an empty cell, shown as the attribute's default
+            if value == p.empty:
+                return None
+        elif p.adapt is not None and p.adapt(original) == value:
+            value = original
+    if isinstance(p.codec, TextCodec) and _rich_text(value):
+        return _MISSING
+    return value
+
+
+def _rich_text(value: Any) -> bool:
+    """Whether text segments hold more than plain text (mentions, links)."""
+    if not isinstance(value, (list, tuple)):
+        return False
+    return any(isinstance(s, TextSegment) and s != TextSegment(text=s.text) for s in value)
 
 
 def _type_name(tp: Any) -> str:

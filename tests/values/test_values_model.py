@@ -92,8 +92,13 @@ def test_partial_update_encoding(codec: RecordCodec) -> None:
         "截止日期": None,
         "任务执行人": [{"id": "ou_x"}, {"id": "ou_y"}],
     }
-    # a full write skips read-only fields that were only decoded
+    # a full write refuses the link read as display text only (not cleared) ...
+    with pytest.raises(FieldValueError, match="link record ids unknown"):
+        mc.encode(task, only_changed=False)
+    task.okr = ["recA"]
+    # ... and skips read-only fields that were only decoded
     full = mc.encode(task, only_changed=False)
+    assert full["对应 OKR"] == ["recA"]
     assert "双向关联" not in full
     assert full["任务描述"] == "我是最大的功能开发🥕"
     # setting a read-only attribute is an error

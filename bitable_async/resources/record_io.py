@@ -161,10 +161,17 @@ def encode_rows(codec: RecordCodec, rows: Iterable[RowLike]) -> list[dict[str, A
     Raises:
         FieldValueError: one invalid value; several give a
             :class:`~bitable_async.values.record_codec.BatchFieldValueError`.
+            A model class that does not fit the table fails the whole batch
+            at its first instance, with the one error that says why (it is not
+            a fault of any row).
     """
     out: list[dict[str, Any]] = []
     errors: list[FieldValueError] = []
     for i, row in enumerate(rows):
+        if isinstance(row, RecordModel):
+            # Outside the per-row capture: a misfit is no row's fault, so it is
+            # raised at once (RecordCodec.model_codec checks each model once).
+            codec.model_codec(type(row))
         try:
             out.append(encode_row(codec, row, i))
         except BatchFieldValueError as exc:

@@ -682,11 +682,21 @@ class RecordCodec:
             this schema once.
 
         Raises:
-            FieldValueError: the model does not fit the schema.
+            FieldValueError: the model does not fit the schema. A misfit is
+                cached too: later calls raise a copy of the same error without
+                checking the model again (a batch of its instances fails once).
         """
         cached = self._models.get(model)
         if cached is None:
             from bitable_async.values.model import ModelCodec
 
-            cached = self._models[model] = ModelCodec(model, self)
+            try:
+                cached = ModelCodec(model, self)
+            except FieldValueError as exc:
+                cached = exc
+            self._models[model] = cached
+        if isinstance(cached, FieldValueError):
+            from copy import copy
+
+            raise copy(cached)  # a fresh instance: no traceback shared between raises
         return cached

@@ -243,3 +243,26 @@ async def test_a_misfit_model_fails_a_500_row_batch_once_before_any_request(env:
         await t.records.create(rows[0])
     assert _record_writes(emu) == 0
     assert _requests(emu, "app_table_field.list") == 1  # the schema, fetched once
+
+
+class IssueTask(RecordModel):  # the issue's example: a list attribute without a default
+    key: Annotated[str, Field("Key")]
+    day: Annotated[datetime | None, Field("Day")]
+    owners: Annotated[list[Person], Field("Owners")]
+
+
+@pytest.mark.asyncio
+async def test_list_attributes_read_empty_cells_as_empty_lists(env: Env) -> None:
+    _, t, _ = env
+    await t.records.batch_create([{"Key": "nobody"}, {"Key": "two", "Owners": OWNERS}])
+    got = {task.key: task for task in await t.records.list(model=IssueTask).collect()}
+    assert got["nobody"].owners == []
+    assert got["nobody"].day is None
+    assert [p.id for p in got["two"].owners] == OWNERS
+    # Written in full, the empty cell stays empty.
+    mc = (await t.records.schema.codec()).model_codec(IssueTask)
+    assert mc.encode(got["nobody"], only_changed=False) == {
+        "Key": "nobody",
+        "Day": None,
+        "Owners": None,
+    }

@@ -8,18 +8,19 @@ shape of the field they reference when the table's ``references`` name it;
 otherwise as the schema says (raw, or by the formula's formatter). Only list
 and get take the option; search and batch_get results never carry it. With
 ``model=Task`` (a :class:`~bitable_async.values.model.RecordModel` subclass)
-they return ``Task`` instances instead of :class:`Record`; the model is checked
-against the table's schema once (the check is cached with the schema's codec)
-and before the first record request. The writes live in
-:mod:`bitable_async.resources.record_writes`.
+they return ``Task`` instances instead of :class:`Record` (batch_get: in its
+result's ``records``); the model is checked against the table's schema once
+(the check is cached with the schema's codec) and before the first record
+request. The writes live in :mod:`bitable_async.resources.record_writes`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 import msgspec
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from bitable_async.batching import DEFAULT_GET_CHUNK_SIZE, check_chunk_size, chunked
 from bitable_async.config import EndpointClass
@@ -35,6 +36,7 @@ from bitable_async.values.model import ModelCodec, RecordModel
 from bitable_async.values.record_codec import RecordCodec
 
 M = TypeVar("M", bound=RecordModel)
+R = DefaultTypeVar("R", default=Record)
 
 __all__ = [
     "LIST_MAX_PAGE_SIZE",
@@ -55,16 +57,20 @@ FILTER_MAX_LEN = 2000
 SORT_MAX_LEN = 1000
 
 
-class BatchGetResult(msgspec.Struct, kw_only=True):
+class BatchGetResult(msgspec.Struct, Generic[R], kw_only=True):
     """The result of :meth:`RecordsResource.batch_get`, over every chunk.
 
+    ``BatchGetResult`` alone is ``BatchGetResult[Record]``; a read with
+    ``model=Task`` gives ``BatchGetResult[Task]``.
+
     Attributes:
-        records: the records found, typed.
+        records: the records found, typed (:class:`Record`, or ``model``
+            instances), in the order the calls returned them.
         absent_record_ids: ids that do not exist.
         forbidden_record_ids: ids the caller may not read.
     """
 
-    records: list[Record]
+    records: list[R]
     absent_record_ids: list[str]
     forbidden_record_ids: list[str]
 
@@ -433,6 +439,30 @@ class RecordsResource(RecordWrites):
             return Record(record_id=record_id, fields=dict.fromkeys(codec.field_names))
         return codec.decode_record(data.record)
 
+    @overload
+    async def batch_get(
+        self,
+        record_ids: Iterable[str],
+        *,
+        user_id_type: UserIdType | None = ...,
+        with_shared_url: bool | None = ...,
+        automatic_fields: bool | None = ...,
+        chunk_size: int = ...,
+        model: None = ...,
+    ) -> BatchGetResult[Record]: ...
+
+    @overload
+    async def batch_get(
+        self,
+        record_ids: Iterable[str],
+        *,
+        user_id_type: UserIdType | None = ...,
+        with_shared_url: bool | None = ...,
+        automatic_fields: bool | None = ...,
+        chunk_size: int = ...,
+        model: type[M],
+    ) -> BatchGetResult[M]: ...
+
     async def batch_get(
         self,
         record_ids: Iterable[str],
@@ -441,33 +471,47 @@ class RecordsResource(RecordWrites):
         with_shared_url: bool | None = None,
         automatic_fields: bool | None = None,
         chunk_size: int = DEFAULT_GET_CHUNK_SIZE,
-    ) -> BatchGetResult:
-        """Get many records by id, 100 per call.
+        model: type[RecordModel] | None = None,
+    ) -> BatchGetResult[Any]:
+        """Get many records by id, 100 per call, typed.
 
         API: ``POST .../tables/:table_id/records/batch_get`` (000). The options
         travel in the body, not the query. The endpoint has no
         ``display_formula_ref`` option: formula / lookup cells decode as in a
-        list without it.
+        list without it. Link cells come as ``{"link_record_ids": [...]}``, so
+        a link read here always has its record ids (a ``list[str]`` or
+        :class:`~bitable_async.values.types.LinkValue` attribute can be written
+        back as read).
 
         Args:
-            record_ids: the ids (any number; split into chunks).
+            record_ids: the ids (any number; split into chunks, sent in order).
             user_id_type: id kind of persons in the result.
             with_shared_url: also return each record's share link.
             automatic_fields: also return created/modified by and time.
             chunk_size: ids per call (1-100).
+            model: a :class:`~bitable_async.values.model.RecordModel` subclass to
+                decode each record into (checked against the schema before the
+                first call).
 
         Returns:
-            The records found, and the absent and forbidden ids.
+            The records found (:class:`Record`, or ``model`` instances), chunk
+            after chunk in the order the calls returned them, and the absent
+            and forbidden ids.
 
         Raises:
             ValueError: an empty id or a bad chunk size (before any request).
+            FieldValueError: ``model`` does not fit the table (before any
+                batch_get call), or a cell does not fit its field.
             BitableError: a call failed (earlier chunks' results are dropped).
         """
         ids = _ids("record_ids", record_ids)
         size = check_chunk_size(chunk_size, DEFAULT_GET_CHUNK_SIZE)
         # batch_get has no display_formula_ref option (000).
         codec = (await self.schema.codec()).for_request(display_formula_ref=None)
-        result = BatchGetResult(records=[], absent_record_ids=[], forbidden_record_ids=[])
+        mc = _model_codec(codec, model)
+        result: BatchGetResult[Any] = BatchGetResult(
+            records=[], absent_record_ids=[], forbidden_record_ids=[]
+        )
         path = f"{self._path}/batch_get"
         for _, chunk in chunked(ids, size):
             payload = body(
@@ -479,7 +523,7 @@ class RecordsResource(RecordWrites):
             data = await self._call(
                 "POST", path, _BatchGetData, json=payload, retry_unknown_outcome=True
             )
-            result.records.extend(_decode_list(codec, data.records))
+            result.records.extend(_decode_items(codec, mc, data.records))
             result.absent_record_ids.extend(data.absent_record_ids or ())
             result.forbidden_record_ids.extend(data.forbidden_record_ids or ())
         return result

@@ -162,6 +162,7 @@ async def test_table_level_signatures(handles: tuple[Emulator, BitableClient]) -
         t.records.search(filter={"conjunction": "and", "conditions": []}), PageIterator[Record]
     )
     assert_type(await t.records.batch_get([rid]), BatchGetResult)
+    assert_type(await t.records.batch_get([rid]), BatchGetResult[Record])
     many = assert_type(await t.records.batch_create([{"Name": "b"}]), list[Record])
     assert_type(
         await t.records.batch_update([(many[0].record_id or "", {"Name": "c"})]), list[Record]
@@ -233,6 +234,9 @@ async def test_identity_models_coalescing_and_bulk_signatures(
     task = assert_type(await t.records.get(rid, model=Task), Task)
     assert task.count == 2
     assert_type(await t.records.list(model=Task).collect(), list[Task])
+    got = assert_type(await t.records.batch_get([rid], model=Task), BatchGetResult[Task])
+    assert_type(got.records, list[Task])
+    assert [type(g) for g in got.records] == [Task]
     assert_type(await t.records.delete(rid, coalesce=True), DeletedRecord)
 
     # Bulk: a TableHandle (typed rows, its identity) or a TableWriter (wire rows).

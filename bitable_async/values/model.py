@@ -307,7 +307,7 @@ class ModelCodec(Generic[M]):
         d = obj.__dict__
         d["record_id"] = record_id
         d["_dirty"] = set()
-        read: dict[str, Any] | None = None
+        read: dict[str, Any] = {}
         try:
             for p in self._plans:
                 v = cells[p.position]
@@ -324,21 +324,17 @@ class ModelCodec(Generic[M]):
                     if p.empty is not None:
                         # An empty cell shown as a default ([], 0, ""): a full
                         # write keeps it empty rather than writing the default.
-                        if read is None:
-                            read = {}
                         read[p.attr] = None
                     continue
                 if p.finish is not None:
                     v = p.finish(v)
                 if p.adapt is not None:
-                    if read is None:
-                        read = {}
                     read[p.attr] = v  # the cell as read, for full writes
                     v = p.adapt(v)
                 d[p.attr] = v
         except CellValueError as exc:
             raise exc.in_record(index, record_id) from None
-        d["_read"] = _NOTHING_READ if read is None else read
+        d["_read"] = read or _NOTHING_READ
         return obj
 
     def from_typed(self, typed: Any, *, index: int | None = None) -> M:

@@ -13,6 +13,22 @@ steps so that a listing never breaks: the envelope is read with ``property`` as
   in ``property_error``. Codec checks that need the property then work with
   what is known (see the codec of each type); no property shape makes a
   listing fail.
+* The other attributes of an entry never make a listing fail either. A page
+  is decoded in one pass by the typed envelope decoder; only when that fails
+  is it read again entry by entry (:func:`decode_fields`), and an entry that
+  does not fit is read attribute by attribute. Its odd attributes are
+  dropped to their defaults (``field_id``, ``ui_type``, ``is_primary``,
+  ``description`` -> ``None``), the rest is kept, and the schema carries the
+  entry as received in ``raw_entry`` and the reason in ``entry_error``. The
+  class follows the rules above when ``field_name`` and ``type`` are usable;
+  an entry without a usable ``field_name`` (missing, not a string, empty) or
+  ``type`` (missing, not an integer: ``"2"`` and ``null`` included), or one
+  that is not a JSON object at all, becomes an :class:`UnknownField`
+  (``field_name=""`` / ``type=0`` when unreadable). Such entries are kept, in
+  place, so a listing has one schema per entry and loses no readable
+  ``field_id``; the table's schema cache leaves nameless ones out (record
+  cells are keyed by name). Each one is logged (``bitable_async.fields``,
+  WARNING) with its position, ids and reason, never its content.
 
 Every schema class encodes back to a field create/update body with
 :meth:`FieldSchema.to_body` (field update is a full overwrite of ``property``).
@@ -21,10 +37,13 @@ Every schema class encodes back to a field create/update body with
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Sequence
-from typing import Any, ClassVar, TypeAlias
+from typing import Annotated, Any, ClassVar, TypeAlias
 
 import msgspec
+
+from bitable_async.models._salvage import plain, read_object
 
 __all__ = [
     "AttachmentField",
@@ -70,7 +89,11 @@ __all__ = [
     "decode_field",
     "decode_field_page",
     "decode_fields",
+    "read_field_entry",
 ]
+
+
+logger = logging.getLogger("bitable_async.fields")
 
 
 class FieldType(enum.IntEnum):
@@ -249,7 +272,8 @@ class FieldSchema(msgspec.Struct, kw_only=True, frozen=True):
             ``property_error``).
         ui_type: the UI variant (e.g. ``"Barcode"``, ``"Progress"``), when sent.
         is_primary: whether this is the primary (first) field.
-        description: the field description (a string, or an object in some APIs).
+        description: the field description: a string, or a rich-text array
+            (``text_field_as_array=true``), or an object in some APIs.
         raw_property: the property as received, as plain JSON values, when
             ``property`` does not hold it: it did not match the documented
             shape of the type (``property_error`` says why), or the type has no
@@ -258,6 +282,14 @@ class FieldSchema(msgspec.Struct, kw_only=True, frozen=True):
             :meth:`to_body` sends it back when ``property`` is ``None``.
         property_error: why the received property could not be decoded for
             this type (``property`` is then ``None``); ``None`` when it was.
+        raw_entry: the whole field object as received, as plain JSON values,
+            when one of its other attributes could not be read (any JSON
+            value: the entry may not even be an object); ``None`` when every
+            attribute was read. The attributes that could not be read are at
+            their defaults and :meth:`to_body` does not send them.
+        entry_error: why: one message per attribute (``"type: Expected
+            `int`, got `str`"``, ``"field_name is missing"``, ``"the entry is
+            an array, not an object"``); ``None`` when nothing was wrong.
     """
 
     field_name: str
@@ -266,9 +298,11 @@ class FieldSchema(msgspec.Struct, kw_only=True, frozen=True):
     property: Any = None
     ui_type: str | None = None
     is_primary: bool | None = None
-    description: str | dict[str, Any] | None = None
+    description: str | dict[str, Any] | list[Any] | None = None
     raw_property: Any = None
     property_error: str | None = None
+    raw_entry: Any = None
+    entry_error: str | None = None
 
     property_type: ClassVar[_PropClass] = None
 
@@ -462,6 +496,10 @@ class UnknownField(FieldSchema, kw_only=True, frozen=True):
     ``property`` holds the raw property decoded to builtins. Its cells decode to
     raw JSON values and it cannot be written through the codecs. (A known type
     code with an unexpected property keeps its own class: see ``property_error``.)
+
+    Also an entry that cannot be typed at all: no usable ``field_name`` or
+    ``type``, or not a JSON object; ``entry_error`` then says why and
+    ``raw_entry`` holds the entry as received.
     """
 
     property: Any = None
@@ -497,26 +535,35 @@ _CLASSES: dict[int, type[FieldSchema]] = {
 
 _NULL = msgspec.Raw(b"null")
 
+_Name = Annotated[str, msgspec.Meta(min_length=1)]
+
 
 class RawField(msgspec.Struct, kw_only=True):
-    """The field envelope as read from the wire, ``property`` left undecoded."""
+    """The field envelope as read from the wire, ``property`` left undecoded.
 
-    field_name: str = ""
-    type: int = 0
+    Decoded from the wire, ``field_name`` (not empty) and ``type`` are
+    required: an entry without them does not fit and is read by the tolerant
+    path instead (:func:`read_field_entry`), which says so in the schema's
+    ``entry_error``. Built in code, an empty ``field_name`` gives an
+    :class:`UnknownField` with that ``entry_error``.
+    """
+
+    field_name: _Name
+    type: int
     field_id: str | None = None
     property: msgspec.Raw = msgspec.field(default_factory=lambda: _NULL)
     ui_type: str | None = None
     is_primary: bool | None = None
-    description: str | dict[str, Any] | None = None
+    description: str | dict[str, Any] | list[Any] | None = None
 
     def to_schema(self) -> FieldSchema:
         """Decode the property with the Struct of this type.
 
         Returns:
-            The typed schema: :class:`UnknownField` for an unknown type code;
-            for a known one, its class, with ``property=None`` and
-            ``raw_property`` / ``property_error`` set when the property does not
-            match the documented shape. Never raises.
+            The typed schema: :class:`UnknownField` for an unknown type code
+            or an empty ``field_name``; for a known one, its class, with
+            ``property=None`` and ``raw_property`` / ``property_error`` set
+            when the property does not match the documented shape. Never raises.
         """
         common: dict[str, Any] = {
             "field_name": self.field_name,
@@ -525,11 +572,47 @@ class RawField(msgspec.Struct, kw_only=True):
             "is_primary": self.is_primary,
             "description": self.description,
         }
-        cls = _CLASSES.get(self.type)
+        if not self.field_name:
+            common["raw_entry"] = self._plain()
+            common["entry_error"] = "field_name is missing or empty"
+            cls = None
+        else:
+            cls = _CLASSES.get(self.type)
         if cls is None:
             return UnknownField(type=self.type, property=_loose(self.property)[0], **common)
         prop, raw, error = _decode_property(cls, self.property)
         return cls(property=prop, raw_property=raw, property_error=error, **common)
+
+    def _plain(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field_name": self.field_name, "type": self.type}
+        for key in ("field_id", "ui_type", "is_primary", "description"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        out["property"] = plain(self.property)
+        return out
+
+
+class _SalvagedField(RawField, kw_only=True):
+    """An entry that did not fit :class:`RawField`, as far as it could be read.
+
+    Only made by :func:`read_field_entry` (never decoded from the wire); its
+    schema carries the entry as received and the reason.
+    """
+
+    raw_entry: Any = None
+    entry_error: str | None = None
+
+    def to_schema(self) -> FieldSchema:
+        """The schema of what could be read, with ``raw_entry`` and ``entry_error``.
+
+        Returns:
+            As :meth:`RawField.to_schema`, plus the entry as received.
+        """
+        schema = super().to_schema()
+        return msgspec.structs.replace(
+            schema, raw_entry=self.raw_entry, entry_error=self.entry_error
+        )
 
 
 _PROP_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
@@ -567,7 +650,12 @@ def _decode_property(cls: type[FieldSchema], raw: msgspec.Raw) -> tuple[Any, Any
 
 
 class FieldPage(msgspec.Struct, kw_only=True):
-    """The ``data`` of ``app_table_field.list``, fields still as envelopes."""
+    """The ``data`` of ``app_table_field.list``, fields still as envelopes.
+
+    ``items`` has one envelope per entry of the page, in order; an entry that
+    did not fit is there as far as it could be read (see
+    :func:`read_field_entry`).
+    """
 
     items: list[RawField] | None = None
     has_more: bool = False
@@ -583,54 +671,160 @@ class FieldPage(msgspec.Struct, kw_only=True):
         return [f.to_schema() for f in self.items or ()]
 
 
+class _LoosePage(msgspec.Struct, kw_only=True):
+    """A field list page whose entries are left as JSON, for the tolerant path."""
+
+    items: list[msgspec.Raw] | None = None
+    has_more: bool = False
+    page_token: str | None = None
+    total: int | None = None
+
+
 _RAW_FIELD = msgspec.json.Decoder(RawField)
-_RAW_FIELDS = msgspec.json.Decoder(list[RawField])
+_RAW_FIELDS = msgspec.json.Decoder(list[RawField] | None)
+_RAW_ITEMS = msgspec.json.Decoder(list[msgspec.Raw] | None)
 _FIELD_PAGE = msgspec.json.Decoder(FieldPage)
+_LOOSE_PAGE = msgspec.json.Decoder(_LoosePage)
+
+_ENTRY_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
+    "field_name": msgspec.json.Decoder(_Name),
+    "type": msgspec.json.Decoder(int),
+    "field_id": msgspec.json.Decoder(str | None),
+    "ui_type": msgspec.json.Decoder(str | None),
+    "is_primary": msgspec.json.Decoder(bool | None),
+    "description": msgspec.json.Decoder(str | dict[str, Any] | list[Any] | None),
+}
+"""One decoder per envelope attribute, of the same type as in :class:`RawField`."""
+
+
+def read_field_entry(data: bytes | str | msgspec.Raw) -> RawField:
+    """Read one field object, keeping whatever can be read.
+
+    An entry that fits the envelope is decoded as such. Otherwise it is read
+    attribute by attribute: attributes of an unexpected JSON type are left at
+    their defaults (``field_name=""``, ``type=0``, ``None``), ``property`` is
+    kept whatever it is, and the envelope carries the entry as received and
+    the reason, which its :meth:`~RawField.to_schema` puts in the schema's
+    ``raw_entry`` / ``entry_error``.
+
+    Args:
+        data: JSON of one field entry (any JSON value).
+
+    Returns:
+        The envelope (a :class:`RawField`).
+
+    Raises:
+        msgspec.DecodeError: ``data`` is not JSON at all.
+    """
+    try:
+        return _RAW_FIELD.decode(data)
+    except msgspec.ValidationError as exc:
+        reason = str(exc)
+    raw = msgspec.Raw(data.encode() if isinstance(data, str) else data)
+    got = read_object(raw, _ENTRY_DECODERS, required=("field_name", "type"))
+    values = got.values
+    prop = got.parts.get("property", _NULL) if got.parts is not None else _NULL
+    return _SalvagedField(
+        field_name=values.pop("field_name", ""),
+        type=values.pop("type", 0),
+        property=prop,
+        **values,
+        raw_entry=plain(raw),
+        entry_error=got.error or reason,
+    )
+
+
+def _log_salvaged(fields: Sequence[RawField], where: str) -> None:
+    for i, f in enumerate(fields):
+        if isinstance(f, _SalvagedField):
+            logger.warning(
+                "%s: field entry %d (field_id=%r, field_name=%r) could not be fully read, "
+                "kept as far as it could be: %s",
+                where,
+                i,
+                f.field_id,
+                f.field_name,
+                f.entry_error,
+            )
+
+
+def _read_entries(items: Sequence[msgspec.Raw], where: str) -> list[RawField]:
+    out = [read_field_entry(item) for item in items]
+    _log_salvaged(out, where)
+    return out
 
 
 def decode_field(data: bytes | str | msgspec.Raw) -> FieldSchema:
     """Decode one field object (e.g. ``data.field`` of field create/update).
 
+    Never refuses JSON: an entry that does not fit the envelope is read as
+    far as it can be (see :func:`read_field_entry`; logged).
+
     Args:
         data: JSON of the field object.
 
     Returns:
-        The typed schema (an :class:`UnknownField` for unknown types).
+        The typed schema (an :class:`UnknownField` for unknown types and for
+        entries that cannot be typed).
 
     Raises:
-        msgspec.DecodeError: ``data`` is not JSON of an object with the envelope keys.
+        msgspec.DecodeError: ``data`` is not JSON.
     """
-    return _RAW_FIELD.decode(data).to_schema()
+    entry = read_field_entry(data)
+    _log_salvaged((entry,), "field")
+    return entry.to_schema()
 
 
 def decode_fields(data: bytes | str | msgspec.Raw | Sequence[RawField]) -> list[FieldSchema]:
     """Decode a JSON array of field objects (or already-decoded envelopes).
 
+    The array is decoded in one pass; only when an entry does not fit is it
+    read again entry by entry (see :func:`read_field_entry`; logged).
+
     Args:
-        data: JSON bytes of the array, or a sequence of :class:`RawField`.
+        data: JSON bytes of the array (``null`` gives ``[]``), or a sequence
+            of :class:`RawField`.
 
     Returns:
-        Typed schemas in order; unknown types never make this fail.
+        Typed schemas, one per entry, in order; no entry makes this fail.
 
     Raises:
-        msgspec.DecodeError: ``data`` is not a JSON array of field objects.
+        msgspec.DecodeError: ``data`` is not JSON of an array (or ``null``).
     """
-    if isinstance(data, (bytes, str, msgspec.Raw)):
-        return [f.to_schema() for f in _RAW_FIELDS.decode(data)]
-    return [f.to_schema() for f in data]
+    if not isinstance(data, (bytes, str, msgspec.Raw)):
+        return [f.to_schema() for f in data]
+    try:
+        entries = _RAW_FIELDS.decode(data) or []
+    except msgspec.ValidationError:
+        entries = _read_entries(_RAW_ITEMS.decode(data) or (), "field list")
+    return [f.to_schema() for f in entries]
 
 
 def decode_field_page(data: bytes | str | msgspec.Raw) -> tuple[list[FieldSchema], FieldPage]:
     """Decode the ``data`` object of ``app_table_field.list``.
 
+    The page is decoded in one pass; only when an entry does not fit is it
+    read again entry by entry (see :func:`read_field_entry`; logged).
+
     Args:
         data: JSON of ``{items, has_more, page_token, total}``.
 
     Returns:
-        The typed schemas and the page (for ``has_more`` / ``page_token`` / ``total``).
+        The typed schemas (one per entry, in order) and the page (for
+        ``has_more`` / ``page_token`` / ``total``).
 
     Raises:
-        msgspec.DecodeError: ``data`` is not such an object.
+        msgspec.DecodeError: ``data`` is not such an object (``items`` not an
+            array, ``has_more`` not a boolean ...); no entry makes it fail.
     """
-    page = _FIELD_PAGE.decode(data)
+    try:
+        page = _FIELD_PAGE.decode(data)
+    except msgspec.ValidationError:
+        loose = _LOOSE_PAGE.decode(data)
+        page = FieldPage(
+            items=None if loose.items is None else _read_entries(loose.items, "field list"),
+            has_more=loose.has_more,
+            page_token=loose.page_token,
+            total=loose.total,
+        )
     return page.schemas(), page

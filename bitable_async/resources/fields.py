@@ -2,6 +2,11 @@
 
 Field writes through this resource invalidate the table's cached schema, so
 the next record read or write fetches the new schema.
+
+No field entry makes a call fail: the entries of a list page and the field of
+a create / update response are decoded by :mod:`bitable_async.models.fields`
+(one pass per page; an entry that does not fit is read as far as it can be,
+with ``raw_entry`` / ``entry_error`` on its schema, and logged).
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from collections.abc import Callable
 
 import msgspec
 
-from bitable_async.models.fields import FieldPage, FieldSchema, RawField
+from bitable_async.errors import ResponseDecodeError
+from bitable_async.models.fields import FieldSchema, decode_field, decode_fields
 from bitable_async.pagination import Page, PageIterator, resolve_page_size
 from bitable_async.resources._base import WRITE, CallContext, TableResource, path_id, query
 
@@ -33,8 +39,29 @@ class DeletedField(msgspec.Struct, kw_only=True):
     deleted: bool = False
 
 
+_NULL = msgspec.Raw(b"null")
+
+
 class _FieldData(msgspec.Struct):
-    field: RawField | None = None
+    """``data`` of field create / update; the field is decoded by :func:`decode_field`."""
+
+    field: msgspec.Raw = _NULL
+
+
+class _FieldListData(msgspec.Struct, kw_only=True):
+    """``data`` of field list; the entries are decoded by :func:`decode_fields`."""
+
+    items: msgspec.Raw = _NULL
+    has_more: bool = False
+    page_token: str | None = None
+    total: int | None = None
+
+
+def _returned(data: _FieldData, sent: FieldSchema) -> FieldSchema:
+    """The field a write response describes (``sent`` when it describes none)."""
+    if bytes(data.field).strip() == b"null":
+        return sent
+    return decode_field(data.field)
 
 
 def _check_schema(field: FieldSchema) -> None:
@@ -90,6 +117,11 @@ class FieldsResource(TableResource):
 
         API: ``GET .../tables/:table_id/fields`` (app_table_field.list, A.37).
         Unknown field types come back as :class:`~bitable_async.models.fields.UnknownField`.
+        Every entry gives one schema, in order: an entry that does not fit
+        (an attribute of an unexpected JSON type, no usable ``field_name`` or
+        ``type``, not an object) is kept as far as it could be read, with
+        ``raw_entry`` and ``entry_error`` set (an ``UnknownField`` with
+        ``field_name=""`` when it has no usable name), and logged.
 
         Args:
             view_id: only the fields of this view (in its order).
@@ -102,6 +134,8 @@ class FieldsResource(TableResource):
 
         Raises:
             ValueError: ``page_size`` is less than 1.
+            BitableError: a request failed (when iterated);
+                ``ResponseDecodeError`` when a page's ``items`` is not an array.
         """
         size = resolve_page_size(page_size, MAX_PAGE_SIZE)
         path = self._path()
@@ -113,8 +147,15 @@ class FieldsResource(TableResource):
                 page_size=size,
                 page_token=token,
             )
-            data = await self._call("GET", path, FieldPage, params=params)
-            return Page(data.schemas(), data.has_more, data.page_token, data.total)
+            data = await self._call("GET", path, _FieldListData, params=params)
+            try:
+                schemas = decode_fields(data.items)
+            except msgspec.DecodeError:
+                # The page itself is unusable (no entry can make this fail).
+                raise ResponseDecodeError(
+                    "field list items is not an array", code=0, method="GET", path=path
+                ) from None
+            return Page(schemas, data.has_more, data.page_token, data.total)
 
         return PageIterator(fetch, page_size=size, page_token=page_token)
 
@@ -130,7 +171,8 @@ class FieldsResource(TableResource):
                 so a retry after an unknown outcome cannot create two fields.
 
         Returns:
-            The created field, as the server describes it.
+            The created field, as the server describes it (as far as it can
+            be read: see ``entry_error``); ``field`` when it describes none.
 
         Raises:
             TypeError: ``field`` is not a schema.
@@ -152,7 +194,7 @@ class FieldsResource(TableResource):
                 retry_unknown_outcome=True,
             )
             self._changed()
-            return data.field.to_schema() if data.field is not None else field
+            return _returned(data, field)
 
         return await self._write("fields.create", call)
 
@@ -167,7 +209,8 @@ class FieldsResource(TableResource):
             field: the new schema.
 
         Returns:
-            The field after the change.
+            The field after the change, as the server describes it (as far as
+            it can be read: see ``entry_error``); ``field`` when it describes none.
 
         Raises:
             TypeError: ``field`` is not a schema.
@@ -181,7 +224,7 @@ class FieldsResource(TableResource):
         async def call() -> FieldSchema:
             data = await self._call("PUT", path, _FieldData, json=payload, endpoint_class=WRITE)
             self._changed()
-            return data.field.to_schema() if data.field is not None else field
+            return _returned(data, field)
 
         return await self._write("fields.update", call)
 

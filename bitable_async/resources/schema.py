@@ -4,7 +4,9 @@ Record reads and writes need the table's field list (cells are keyed by field
 name and decoded by the type the schema names). A :class:`TableSchema` fetches
 it on first use -- concurrent first users share one fetch -- and keeps it until
 :meth:`TableSchema.refresh` or :meth:`TableSchema.invalidate` (which field
-writes through the same handle call).
+writes through the same handle call). A field listed without a usable name
+(see :mod:`bitable_async.models.fields`) keys no cell and is left out of the
+codec, with a warning; other odd entries are kept as the field list gives them.
 
 It also holds the table's formula / lookup ``references`` (which field each
 one shows, see :mod:`bitable_async.values.codecs_derived`): the declared ones
@@ -121,6 +123,9 @@ class TableSchema:
     def set_fields(self, fields: list[FieldSchema]) -> RecordCodec:
         """Install a field list obtained elsewhere (no I/O).
 
+        Fields without a ``field_name`` are left out (logged), as for a
+        fetched list: record cells are keyed by name.
+
         Args:
             fields: the table's fields.
 
@@ -131,6 +136,7 @@ class TableSchema:
         return self._codec
 
     def _build(self, fields: Sequence[FieldSchema]) -> RecordCodec:
+        fields = self._addressable(fields)
         derived = {f.field_name for f in fields if f.type in _DERIVED}
         stray = sorted(set(self._references) - derived)
         if stray:
@@ -144,6 +150,22 @@ class TableSchema:
         return RecordCodec.from_fields(
             fields, tz=self.tz, allow_new_options=self.allow_new_options, references=refs
         )
+
+    def _addressable(self, fields: Sequence[FieldSchema]) -> Sequence[FieldSchema]:
+        # Record cells are keyed by field name: a field listed without a usable
+        # name (kept by the field list as an UnknownField with field_name="")
+        # can key no cell, so the codec leaves it out.
+        if all(f.field_name for f in fields):
+            return fields
+        nameless = [f for f in fields if not f.field_name]
+        logger.warning(
+            "table %s: %d field(s) listed without a usable field_name left out of the "
+            "schema (field ids: %s)",
+            self._fields.table_id,
+            len(nameless),
+            ", ".join(repr(f.field_id) for f in nameless),
+        )
+        return [f for f in fields if f.field_name]
 
     async def codec(self) -> RecordCodec:
         """The table's codec, fetching the field list on first use.

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, Union
 
 import msgspec
+from msgspec.structs import astuple
 
 from bitable_async.errors import FieldValueError
 from bitable_async.models.record import RawRecord, RawRecordPage
@@ -299,18 +300,30 @@ class ModelCodec(Generic[M]):
                 expected="attributes mapped to existing fields with compatible types",
             )
         self._plans = tuple(plans)
+        self._positions = tuple(p.position for p in self._plans)
+        if record_codec.fast_path:
+            # Pages are read into a Struct of the model's fields only: msgspec
+            # skips the other cells without building them.
+            self._page_decoder, at = record_codec._subset_decoder(p.field_name for p in plans)
+            self._page_positions = tuple(at[p.field_name] for p in self._plans)
 
     # ---------------------------------------------------------------- decode
 
-    def _build(self, record_id: str | None, cells: Sequence[Any], index: int | None) -> M:
+    def _build(
+        self,
+        record_id: str | None,
+        cells: Sequence[Any],
+        index: int | None,
+        positions: Sequence[int] | None = None,
+    ) -> M:
         obj = self.model.__new__(self.model)
         d = obj.__dict__
         d["record_id"] = record_id
         d["_dirty"] = set()
         read: dict[str, Any] = {}
         try:
-            for p in self._plans:
-                v = cells[p.position]
+            for p, at in zip(self._plans, positions or self._positions, strict=True):
+                v = cells[at]
                 if v is None:
                     if p.empty is _MISSING:
                         raise CellValueError(
@@ -351,7 +364,7 @@ class ModelCodec(Generic[M]):
             FieldValueError: a cell does not fit, or a required attribute is empty.
         """
         rid = typed.record_id if typed.record_id is not None else typed.id
-        return self._build(rid, msgspec.structs.astuple(typed.fields), index)
+        return self._build(rid, astuple(typed.fields), index)
 
     def decode_record(self, raw: RawRecord, *, index: int | None = None) -> M:
         """Decode one record whose cells are ``msgspec.Raw``.
@@ -407,18 +420,28 @@ class ModelCodec(Generic[M]):
         Raises:
             FieldValueError: a cell does not fit, or a required attribute is empty.
         """
-        rc = self.record_codec
-        if not rc.fast_path:
-            raw = _RAW_PAGE.decode(data)
-            items = self.decode_records(raw.items or [])
-            return ModelPage(items, raw.has_more, raw.page_token, raw.total)
-        try:
-            page: Any = rc._page_decoder.decode(data)
-        except msgspec.ValidationError:
-            rc.decode_page(data)
-            raise
-        items = [self.from_typed(r, index=i) for i, r in enumerate(page.items or ())]
-        return ModelPage(items, page.has_more, page.page_token, page.total)
+        if self.record_codec.fast_path:
+            try:
+                page: Any = self._page_decoder.decode(data)
+            except msgspec.ValidationError:
+                pass  # the cell-by-cell path below names the record and field
+            else:
+                at = self._page_positions
+                build = self._build
+                items = [
+                    build(
+                        r.record_id if r.record_id is not None else r.id,
+                        astuple(r.fields),
+                        i,
+                        at,
+                    )
+                    for i, r in enumerate(page.items or ())
+                ]
+                return ModelPage(items, page.has_more, page.page_token, page.total)
+        raw = _RAW_PAGE.decode(data)
+        return ModelPage(
+            self.decode_records(raw.items or []), raw.has_more, raw.page_token, raw.total
+        )
 
     # ---------------------------------------------------------------- encode
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
+import msgspec
 import pytest
 
 from bitable_async.errors import FieldValueError
 from bitable_async.models.fields import NumberField, PhoneField
+from bitable_async.models.record import RawRecordPage
 from bitable_async.values import Field, RecordCodec, RecordModel
 
 CODEC = RecordCodec.from_fields([NumberField(field_name="n"), PhoneField(field_name="tel")])
@@ -71,3 +73,25 @@ def test_a_bad_cell_after_the_fast_path_fails_still_names_record_and_field() -> 
     with pytest.raises(FieldValueError) as info:
         CODEC.decode_page(body.encode())
     assert (info.value.record_index, info.value.record_id, info.value.field_name) == (1, "b", "n")
+
+
+def test_a_model_page_reads_its_own_fields_and_agrees_with_the_cell_path() -> None:
+    """Model pages are parsed for the model's cells only; cells of other fields never matter."""
+    body = (
+        b'{"items":['
+        b'{"record_id":"a","fields":{"n":"12","tel":{"not":"a phone"}}},'
+        b'{"record_id":"b","fields":{"n":{"bad":1},"n":7.5,"tel":[1,2]}},'
+        b'{"id":"c","fields":{}}'
+        b'],"has_more":true,"page_token":"p2","total":9}'
+    )
+    mc = CODEC.model_codec(Amount)
+    page = mc.decode_page(body)
+    assert [(m.record_id, m.n) for m in page.items] == [("a", 12.0), ("b", 7.5), ("c", None)]
+    assert (page.has_more, page.page_token, page.total) == (True, "p2", 9)
+    raw = msgspec.json.decode(body, type=RawRecordPage)
+    assert mc.decode_records(raw.items or []) == page.items
+    with pytest.raises(FieldValueError) as info:
+        mc.decode_page(
+            b'{"items":[{"record_id":"a","fields":{}},{"record_id":"z","fields":{"n":[]}}]}'
+        )
+    assert (info.value.record_index, info.value.record_id, info.value.field_name) == (1, "z", "n")

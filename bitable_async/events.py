@@ -12,18 +12,30 @@ them into typed values with the table's
 (``await client.table(app_token, table_id).records.codec()``), so they come
 back exactly like the cells of a record read.
 
+A field-changed delivery is decoded in one pass; when that fails, its
+actions and field values are read again one by one so that one odd field
+value cannot make the delivery undecodable: a value whose attributes do not
+fit (``type`` not an integer, ``property`` not an object ...) keeps what can
+be read, and its :meth:`FieldActionValue.schema` carries the value as received
+(``raw_entry``) and why (``entry_error``), like an odd entry of a field list
+(see :mod:`bitable_async.models.fields`). Each such value is logged
+(``bitable_async.events``, WARNING). The rest of the envelope is not read
+leniently.
+
 Nothing here verifies or decrypts a delivery (Verification Token, Encrypt
 Key): do that first, then decode.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
-from bitable_async.models.fields import FieldSchema, RawField
+from bitable_async.models._salvage import plain, read_object
+from bitable_async.models.fields import FieldSchema, RawField, read_field_entry
 from bitable_async.values.record_codec import RecordCodec
 
 __all__ = [
@@ -43,6 +55,8 @@ __all__ = [
     "UserIds",
     "decode_event",
 ]
+
+logger = logging.getLogger("bitable_async.events")
 
 RECORD_CHANGED = "drive.file.bitable_record_changed_v1"
 FIELD_CHANGED = "drive.file.bitable_field_changed_v1"
@@ -236,7 +250,10 @@ class FieldActionValue(msgspec.Struct, kw_only=True):
     property: dict[str, Any] | None = None
 
     def schema(self) -> FieldSchema:
-        """The field as a typed schema (an ``UnknownField`` only for an unknown type code).
+        """The field as a typed schema.
+
+        An ``UnknownField`` for an unknown type code, and for a value without
+        a name or a readable type (see :mod:`bitable_async.models.fields`).
 
         Returns:
             The schema.
@@ -244,6 +261,46 @@ class FieldActionValue(msgspec.Struct, kw_only=True):
         prop = msgspec.Raw(msgspec.json.encode(self.property))
         raw = RawField(field_name=self.name, type=self.type, field_id=self.id, property=prop)
         return raw.to_schema()
+
+
+_VALUE_KEYS = (
+    ("id", "field_id"),
+    ("name", "field_name"),
+    ("type", "type"),
+    ("property", "property"),
+)
+"""Field-changed value key -> field entry key, for :meth:`_SalvagedFieldValue.schema`."""
+
+
+class _SalvagedFieldValue(FieldActionValue, kw_only=True):
+    """A field value that did not fit :class:`FieldActionValue`, as far as it could be read.
+
+    Only made by the lenient decode (never decoded from the wire).
+
+    Attributes:
+        raw_entry: the value as received, as plain JSON values.
+        entry_error: why it did not fit.
+    """
+
+    raw_entry: Any = None
+    entry_error: str | None = None
+
+    def schema(self) -> FieldSchema:
+        """The field as a typed schema, read from the value as received.
+
+        Returns:
+            The schema, with ``raw_entry`` / ``entry_error`` of this value.
+        """
+        value = self.raw_entry
+        entry = (
+            {key: value[ek] for ek, key in _VALUE_KEYS if ek in value}
+            if isinstance(value, dict)
+            else value
+        )
+        schema = read_field_entry(msgspec.json.encode(entry)).to_schema()
+        return msgspec.structs.replace(
+            schema, raw_entry=self.raw_entry, entry_error=self.entry_error
+        )
 
 
 class FieldAction(msgspec.Struct, kw_only=True):
@@ -320,6 +377,85 @@ _field = msgspec.json.Decoder(FieldChangedEvent)
 _other = msgspec.json.Decoder(OtherEvent)
 
 
+class _LooseFieldChangedEvent(msgspec.Struct, kw_only=True):
+    """A field-changed delivery with ``event`` left as JSON, for the lenient decode."""
+
+    schema: str = "2.0"
+    header: EventHeader
+    event: dict[str, msgspec.Raw]
+
+
+_NULL = msgspec.Raw(b"null")
+_loose_field = msgspec.json.Decoder(_LooseFieldChangedEvent)
+_field_changed = msgspec.json.Decoder(FieldChanged)
+_raw_list = msgspec.json.Decoder(list[msgspec.Raw] | None)
+_action = msgspec.json.Decoder(FieldAction)
+_value: msgspec.json.Decoder[FieldActionValue | None] = msgspec.json.Decoder(
+    FieldActionValue | None
+)
+_ACTION_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
+    "action": msgspec.json.Decoder(str),
+    "field_id": msgspec.json.Decoder(str),
+}
+_VALUE_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
+    "id": msgspec.json.Decoder(str),
+    "name": msgspec.json.Decoder(str),
+    "type": msgspec.json.Decoder(int),
+    "description": msgspec.json.Decoder(str | None),
+    "property": msgspec.json.Decoder(dict[str, Any] | None),
+}
+
+
+def _field_value(raw: msgspec.Raw | None, where: str) -> FieldActionValue | None:
+    if raw is None:
+        return None
+    try:
+        return _value.decode(raw)
+    except msgspec.ValidationError as exc:
+        reason = str(exc)
+    got = read_object(raw, _VALUE_DECODERS, what="the field value")
+    error = got.error or reason
+    value = _SalvagedFieldValue(**got.values, raw_entry=plain(raw), entry_error=error)
+    logger.warning(
+        "field-changed event: %s (field id=%r, name=%r) could not be fully read, kept as far "
+        "as it could be: %s",
+        where,
+        value.id,
+        value.name,
+        error,
+    )
+    return value
+
+
+def _field_action(raw: msgspec.Raw, index: int) -> FieldAction:
+    try:
+        return _action.decode(raw)
+    except msgspec.ValidationError:
+        pass
+    got = read_object(raw, _ACTION_DECODERS, required=("action",), what="the action")
+    if got.problems:
+        logger.warning(
+            "field-changed event: action %d could not be fully read: %s", index, got.error
+        )
+    parts = got.parts or {}
+    return FieldAction(
+        action=got.values.get("action", ""),
+        field_id=got.values.get("field_id", ""),
+        before_value=_field_value(parts.get("before_value"), f"action {index} before_value"),
+        after_value=_field_value(parts.get("after_value"), f"action {index} after_value"),
+    )
+
+
+def _lenient_field_event(data: bytes | str) -> FieldChangedEvent:
+    """A field-changed delivery whose actions or field values did not fit, read one by one."""
+    loose = _loose_field.decode(data)
+    parts = dict(loose.event)
+    actions = _raw_list.decode(parts.pop("action_list", _NULL)) or []
+    event = _field_changed.decode(msgspec.json.encode(parts))
+    event.action_list = [_field_action(raw, i) for i, raw in enumerate(actions)]
+    return FieldChangedEvent(schema=loose.schema, header=loose.header, event=event)
+
+
 def decode_event(
     body: bytes | str | Mapping[str, Any],
 ) -> RecordChangedEvent | FieldChangedEvent | OtherEvent:
@@ -330,10 +466,13 @@ def decode_event(
 
     Returns:
         :class:`RecordChangedEvent` or :class:`FieldChangedEvent` by
-        ``header.event_type``; :class:`OtherEvent` for any other type.
+        ``header.event_type``; :class:`OtherEvent` for any other type. A
+        field-changed delivery whose actions or field values do not fit is
+        read leniently (see the module docstring).
 
     Raises:
-        ValueError: the body is not JSON of an event envelope of that type.
+        ValueError: the body is not JSON of an event envelope of that type
+            (for field-changed: outside its actions and field values).
     """
     data = msgspec.json.encode(dict(body)) if isinstance(body, Mapping) else body
     try:
@@ -341,7 +480,10 @@ def decode_event(
         if kind == RECORD_CHANGED:
             return _record.decode(data)
         if kind == FIELD_CHANGED:
-            return _field.decode(data)
+            try:
+                return _field.decode(data)
+            except msgspec.ValidationError:
+                return _lenient_field_event(data)
         return _other.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise ValueError(f"not a valid event body: {exc}") from None

@@ -197,6 +197,12 @@ class EmulatorConfig:
         duplex_link_writable: allow writing type-21 cells (the spec says no).
         strict_attachments: reject attachment cells whose file_token was not uploaded.
         users: directory of person IDs -> {name, en_name, email, avatar_url}.
+        extra_field_entries: table ID -> JSON values appended, as they are, to
+            the entries of every ``app_table_field.list`` answer for that table
+            (after its real fields, before paging). A test hook for field
+            entries the service may send but the emulator never makes (a new
+            type, an odd attribute, not an object); they are not fields of the
+            table: records, writes and other endpoints ignore them.
         faults: fault injection knobs.
         clock: time source in seconds (tokens, rate limits, timestamps).
         sleep: coroutine used for service time and latency.
@@ -226,6 +232,7 @@ class EmulatorConfig:
     duplex_link_writable: bool = False
     strict_attachments: bool = True
     users: dict[str, dict[str, str]] = field(default_factory=dict)
+    extra_field_entries: dict[str, list[Any]] = field(default_factory=dict)
     faults: FaultConfig = field(default_factory=FaultConfig)
     clock: Clock = time.time
     sleep: Sleep = asyncio.sleep

@@ -15,7 +15,7 @@ SETTABLE = frozenset({
     "read_conflicts", "rate_limits_enabled", "qps_overrides", "default_write_qps",
     "default_read_qps", "max_batch", "max_records_per_table", "max_tables_per_app",
     "page_size_caps", "numbers_as_strings_on_list", "duplex_link_writable",
-    "strict_attachments", "users",
+    "strict_attachments", "users", "extra_field_entries",
 })
 
 

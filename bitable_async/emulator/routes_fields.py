@@ -74,10 +74,11 @@ def create_field(rt: Runtime, base: BaseApp, table: TableState, name: Any, ftype
 
 async def field_list(request: web.Request) -> web.StreamResponse:
     """app_table_field.list (GET .../fields)."""
-    _, _, table = request_table(request)
+    rt, _, table = request_table(request)
     if request.query.get("view_id"):
         table.view(request.query["view_id"])
     items = [f.as_json() for f in table.fields.values()]
+    items.extend(rt.config.extra_field_entries.get(table.table_id, ()))
     return envelope(list_page(request, "app_table_field.list", items))
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -124,6 +125,8 @@ class TableWriter:
                 cfg.sleep,
                 lane.guard,
                 isolate=cfg.isolate_bad_records,
+                rng=cfg.rng or random.Random(),
+                clock=cfg.clock,
             ),
         )
 

@@ -20,11 +20,19 @@ record's value (1254060-1254072, unknown field name, missing record id, cell too
 large) was not applied at all; the writer bisects it -- each half a new batch
 with a new token -- until only the bad records fail. The halves are sent one
 after the other: this code runs inside the table's serial lane.
+
+Whether a failed attempt is retried, and after how long, is NOT decided here:
+the sender asks :class:`bitable_async.retry.RetryBudget` -- the same rules,
+per-code budgets and backoff as the transport's loop (errors.md) -- with
+``idempotent=True``, for the reasons above. What stays here is specific to a
+batch: the fencing check before every attempt, the ``client_token`` rules,
+bisection, settling deletes, and halving a batch after repeated 1254607.
 """
 
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,16 +43,13 @@ from ..errors import (
     ConfigurationError,
     DataNotReadyError,
     IdempotencyError,
-    InternalServerError,
     InvalidFieldValueError,
     RateLimitError,
-    ServerError,
-    ServiceBusyError,
-    TransportError,
     WriteConflictError,
-    code_info,
 )
+from ..retry import RetryBudget, retry_allowed
 from .types import (
+    Clock,
     LeaseLostError,
     OpKind,
     OptionsExecutor,
@@ -96,24 +101,6 @@ def _blames_one_record(exc: BaseException, kind: OpKind) -> bool:
     return not (kind is OpKind.CREATE and exc.code in _RECORD_NOT_FOUND)
 
 
-def _is_retryable(exc: BaseException) -> bool:
-    if isinstance(exc, WriterError) or not isinstance(exc, BitableError):
-        return False
-    if isinstance(exc, ServiceBusyError):
-        return True
-    if isinstance(exc, (TransportError, ServerError)):
-        return True  # connection failures, timeouts, 5xx and unreadable bodies
-    info = code_info(exc.code)
-    if info is None:
-        return isinstance(exc, InternalServerError)  # unknown code on a 5xx
-    return info.retryable
-
-
-def _code_budget(exc: BaseException) -> int | None:
-    info = code_info(exc.code) if isinstance(exc, BitableError) else None
-    return None if info is None else info.retries
-
-
 @dataclass
 class BatchSender:
     """Sends batches of one table through an executor, under a guard.
@@ -125,6 +112,7 @@ class BatchSender:
         guard: awaited right before every request (lease/fence check).
         isolate: bisect batches rejected because of one record.
         rng: random source of the backoff jitter.
+        clock: monotonic clock of the policy's ``deadline``.
     """
 
     executor: WriteExecutor
@@ -133,6 +121,7 @@ class BatchSender:
     guard: Guard
     isolate: bool = True
     rng: random.Random = field(default_factory=random.Random)
+    clock: Clock = time.monotonic
 
     def executor_for(self, options: WriteOptions | None) -> WriteExecutor:
         """The executor that sends with ``options`` (the base one for default options).
@@ -227,17 +216,17 @@ class BatchSender:
     ) -> BatchOutcome:
         token = new_client_token()
         maybe_committed = False
-        attempt = 0
         not_ready_run = 0
-        per_code: dict[int | None, int] = {}
+        # Whether and how long to wait is retry.py's decision, as for every
+        # other request; a writer batch counts as idempotent (module docstring).
+        budget = RetryBudget(self.policy, self.rng, self.clock, idempotent=True)
         while True:
-            attempt += 1
             try:
                 await self.guard()
             except LeaseLostError as lost:
                 raise LeaseLostError(lost.msg, maybe_committed=maybe_committed) from lost
             stats.requests += 1
-            if attempt > 1:
+            if budget.attempt > 0:
                 stats.retries += 1
             try:
                 out = await self._call(ex, kind, items, token)
@@ -290,26 +279,19 @@ class BatchSender:
                         cause=error,
                     )
                     return [unknown] * len(items)
-                if attempt < self.policy.max_attempts:
+                if budget.try_again_now():
                     token = new_client_token()
                     stats.token_renewals += 1
                     continue
                 return [error] * len(items)
 
-            if not _is_retryable(error):
-                return [error] * len(items)
-
-            seen = per_code.get(getattr(error, "code", None), 0) + 1
-            per_code[getattr(error, "code", None)] = seen
-            budget = _code_budget(error)
-            exhausted = attempt >= self.policy.max_attempts or (
-                budget is not None and seen > budget
-            )
-            if exhausted:
-                if maybe_committed:
+            delay = budget.after_failure(error)
+            if delay is None:
+                # Final error, or a retryable one whose budget is spent.
+                if maybe_committed and retry_allowed(error, idempotent=True):
                     unknown = OutcomeUnknownError(
-                        f"{kind.value} batch of {len(items)} abandoned after {attempt} "
-                        "attempts; an attempt may have been applied",
+                        f"{kind.value} batch of {len(items)} abandoned after "
+                        f"{budget.attempt + 1} attempts; an attempt may have been applied",
                         cause=error,
                     )
                     return [unknown] * len(items)
@@ -319,7 +301,7 @@ class BatchSender:
             if shrink and not_ready_run >= shrink and len(items) > 1 and not maybe_committed:
                 return await self._split(ex, kind, items, stats)
 
-            await self.sleep(self._delay(attempt, error))
+            await self.sleep(delay)
 
     async def _settle_deletes(
         self, ex: WriteExecutor, ids: list[str], stats: WriteStats
@@ -339,13 +321,6 @@ class BatchSender:
                 # Gone after our possibly-committed attempt: that attempt deleted it.
                 out.append({"record_id": rid, "deleted": True})
         return out
-
-    def _delay(self, attempt: int, error: BaseException) -> float:
-        ceiling = min(self.policy.cap, self.policy.base * (2 ** (attempt - 1)))
-        delay = self.rng.uniform(0, ceiling)
-        if isinstance(error, BitableError) and error.retry_after is not None:
-            delay = max(delay, min(error.retry_after, self.policy.cap))
-        return delay
 
     @staticmethod
     def _count(error: BaseException, stats: WriteStats) -> None:

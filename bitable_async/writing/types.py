@@ -11,6 +11,7 @@ and lets the same code drive the real resources layer.
 from __future__ import annotations
 
 import enum
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -18,7 +19,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import anyio
 
-from ..errors import BitableError
+from ..config import RetryConfig
+from ..errors import BitableError, ConfigurationError
 
 __all__ = [
     "Clock",
@@ -224,35 +226,43 @@ class OutcomeUnknownError(WriterError):
 
 
 @dataclass(frozen=True)
-class WriteRetryPolicy:
-    """How the writer retries one batch.
+class WriteRetryPolicy(RetryConfig):
+    """How the writer retries one batch: a ``RetryConfig`` with the writer's defaults.
 
-    Rejections (1254290, 1254291, 1254607, 1254036) are retried freely up to
-    ``max_attempts``; outcome-unknown failures (timeouts, 5xx, 1255040,
-    1254002, 1255001 ...) are retried too -- safely, since creates carry the
-    same ``client_token`` and updates/deletes are idempotent (see
-    ``writing/batch.py``).
+    It adds one batch-only knob, ``shrink_after_not_ready``.
+
+    Whether a failed batch is retried, and after what wait, is decided by
+    :func:`bitable_async.retry.retry_delay` -- the same rules as every other
+    request (errors.md): rejections (1254290, 1254291, 1254607, 1254036) are
+    retried up to ``max_attempts``, spaced at least ``busy_min_delay`` after
+    1254291 / 1254607 / 1254036 and at least the server's reset time after a
+    rate limit; the per-code budgets of the code table apply (1254002 three
+    times, 1255003 / 1255004 once ...). Outcome-unknown failures (timeouts,
+    5xx, 1255040, 1254002, 1255001 ...) are retried too, because every writer
+    batch counts as idempotent: creates carry the same ``client_token`` and
+    updates/deletes are idempotent (see ``writing/batch.py``).
 
     Attributes:
-        max_attempts: total attempts per batch (first try included).
+        max_attempts: total attempts per batch (first try included); 8 here.
         base: backoff base in seconds (the spec advises 0.5-1 s between calls
             after 1254291/1254607).
-        cap: largest single delay.
+        cap: largest jittered backoff; 10 s here.
         shrink_after_not_ready: split a batch in two after this many
             consecutive 1254607 answers (the spec: "reduce the batch size");
             0 disables.
+
+    The other attributes (``enabled``, ``jitter``, ``busy_min_delay``,
+    ``deadline`` per batch, ``max_reset_wait``) are those of ``RetryConfig``.
     """
 
     max_attempts: int = 8
-    base: float = 0.5
     cap: float = 10.0
     shrink_after_not_ready: int = 3
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be >= 1")
-        if self.base < 0 or self.cap < 0:
-            raise ValueError("base and cap must be >= 0")
+        super().__post_init__()
+        if self.shrink_after_not_ready < 0:
+            raise ConfigurationError("WriteRetryPolicy.shrink_after_not_ready must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -288,6 +298,7 @@ class WriterConfig:
             letting them go (avoids churn between pipelined bulk chunks).
         clock: monotonic clock.
         sleep: awaitable sleep.
+        rng: random source of the retry jitter (None: a fresh one per table).
     """
 
     granularity: Literal["table", "app"] = "table"
@@ -304,6 +315,7 @@ class WriterConfig:
     idle_grace: float = 0.05
     clock: Clock = time.monotonic
     sleep: Sleep = anyio.sleep
+    rng: random.Random | None = None
 
     def __post_init__(self) -> None:
         if self.granularity not in ("table", "app"):

@@ -16,7 +16,7 @@ from bitable_async.writing.http import TransportExecutor
 
 APP_TOKEN = "bascnWriterTest0001"
 
-FAST_RETRY = WriteRetryPolicy(max_attempts=12, base=0.002, cap=0.02)
+FAST_RETRY = WriteRetryPolicy(max_attempts=12, base=0.002, cap=0.02, busy_min_delay=0.002)
 
 
 def table_id(i: int) -> str:

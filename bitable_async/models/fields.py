@@ -28,7 +28,8 @@ steps so that a listing never breaks: the envelope is read with ``property`` as
   place, so a listing has one schema per entry and loses no readable
   ``field_id``; the table's schema cache leaves nameless ones out (record
   cells are keyed by name). Each one is logged (``bitable_async.fields``,
-  WARNING) with its position, ids and reason, never its content.
+  WARNING) with its position, ``field_id``, ``field_name`` and the reason,
+  never the rest of its content.
 
 Every schema class encodes back to a field create/update body with
 :meth:`FieldSchema.to_body` (field update is a full overwrite of ``property``).

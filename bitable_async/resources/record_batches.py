@@ -119,11 +119,15 @@ class RecordBatchWrites(TableResource):
         codec: RecordCodec,
         chunk_size: int,
         params: Any,
+        ids: Sequence[str] | None = None,
     ) -> builtins.list[Written]:
         """Send ``items`` in chunks through the write seam; decode as the rows' kinds.
 
         ``params`` is the query of every chunk, or a function of the chunk's
         span giving it (batch_create: each chunk has its own ``client_token``).
+        ``ids`` are the records updated (batch_update). Each answer is decoded
+        knowing which cells its item wrote (see
+        :func:`~bitable_async.resources.record_io.decode_one`).
         """
 
         async def send(span: ChunkSpan, chunk: Sequence[dict[str, Any]]) -> list[Written]:
@@ -142,7 +146,13 @@ class RecordBatchWrites(TableResource):
                     # batch_update: setting the same cells again is harmless.
                     retry_unknown_outcome=True,
                 )
-                return decode_written(codec, rows[span.start : span.stop], data.records or [])
+                return decode_written(
+                    codec,
+                    rows[span.start : span.stop],
+                    data.records or [],
+                    [item["fields"] for item in chunk],
+                    None if ids is None else ids[span.start : span.stop],
+                )
 
             return await self._write(operation, call)
 
@@ -209,7 +219,10 @@ class RecordBatchWrites(TableResource):
 
         Returns:
             The created records, in input order: a :class:`Record` for each
-            mapping row, an instance of its model class for each model row.
+            mapping row, an instance of its model class for each model row
+            (its attributes that were not written are unset: the answer holds
+            the written cells only; see :meth:`ModelCodec.decode_written
+            <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:
             FieldValueError: a value does not fit its field (names the record
@@ -291,7 +304,11 @@ class RecordBatchWrites(TableResource):
 
         Returns:
             The updated records, in input order: a :class:`Record` for each
-            mapping, an instance of its model class for each model.
+            mapping, an instance of its model class for each model: the
+            written attributes as answered, the other attributes of an
+            instance read from the same record as read, and any other
+            attribute unset (see :meth:`ModelCodec.decode_written
+            <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:
             ValueError: an empty record id (before any request).
@@ -313,6 +330,7 @@ class RecordBatchWrites(TableResource):
             codec,
             size,
             query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check),
+            ids,
         )
 
     async def batch_delete(

@@ -5,16 +5,18 @@ The pure half of :mod:`bitable_async.resources.record_writes` (no I/O): rows
 encoded and validated with the table's codec before anything is sent, and the
 records a write returns are decoded back -- each as the kind of row it came
 from: a :class:`Record` for a mapping, an instance of the row's model class
-for a model.
+for a model. Bitable answers a write with the written cells only; a model
+instance returned by a write holds those, plus what the written instance had
+read from the same record, and leaves every other attribute unset (never read
+as empty, so a full write of it cannot clear cells it does not know).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
@@ -37,8 +39,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("bitable_async.records")
-
-M = TypeVar("M", bound=RecordModel)
 
 RowLike = Mapping[str, Any] | RecordModel
 """One record to write: ``field name -> value``, or a record model instance."""
@@ -192,56 +192,72 @@ def _raw_cell(raw: msgspec.Raw) -> Any:
         return None
 
 
-def _as_written(row: M, record_id: str | None) -> M:
-    # The row itself, as committed: its id set, nothing marked to be written
-    # again. The cells a decoded row remembers as read (for full writes) are
-    # stale for the attributes just written, so those are forgotten: a later
-    # full write sends their new values, never the cells they replaced.
-    out = copy.copy(row)
-    d = out.__dict__
-    d["record_id"] = record_id
-    written = row.__dict__["_dirty"]
-    read = d.get("_read")
-    if read and written:
-        d["_read"] = {k: v for k, v in read.items() if k not in written}
-    d["_dirty"] = set()
+def _written_model(
+    codec: RecordCodec,
+    row: RecordModel,
+    sent: Mapping[str, Any],
+    cells: Mapping[str, msgspec.Raw] | None,
+    record_id: str | None,
+) -> RecordModel:
+    # The answer holds the written cells only: the model codec leaves the
+    # attributes it does not know unset (see ModelCodec.decode_written).
+    out: RecordModel = codec.model_codec(type(row)).decode_written(
+        row, sent.keys(), cells, record_id
+    )
     return out
 
 
-def decode_one(codec: RecordCodec, row: RowLike | None, raw: RawRecord, index: int) -> Written:
+def decode_one(
+    codec: RecordCodec,
+    row: RowLike | None,
+    raw: RawRecord,
+    index: int,
+    sent: Mapping[str, Any],
+    record_id: str | None = None,
+) -> Written:
     """Decode one record a write returned, as the kind of its input row, never failing.
 
     The write is committed by then, so an answer the codec cannot read (a
-    server echoing the write shape, a model's required attribute missing from
-    a partial answer) must not turn success into an error: a mapping row then
-    gets its cells as plain JSON values, a model row a copy of itself with the
-    new record id.
+    server echoing the write shape) must not turn success into an error: a
+    mapping row then gets its cells as plain JSON values. A model row gets a
+    new instance of its class that holds what is known of the record after
+    the write (:meth:`~bitable_async.values.model.ModelCodec.decode_written`):
+    the written attributes as answered (as written when the answer cannot
+    fill one), the attributes ``row`` read from this same record and did not
+    write, and no others -- Bitable answers with the written cells only, so
+    the other cells are unknown and their attributes are left UNSET (a full
+    write leaves them out; reading one raises
+    :class:`~bitable_async.values.model.UnsetAttributeError`).
 
     Args:
         codec: the table's codec.
         row: the input row (None when unknown: decoded as a :class:`Record`).
         raw: the returned record.
         index: its position in the answer.
+        sent: the ``fields`` sent for ``row`` (which cells were written).
+        record_id: the record's id when the answer carries none (an update's).
 
     Returns:
         A :class:`Record`, or an instance of the row's model class.
     """
+    rid = raw.rid if raw.rid is not None else record_id
+    if isinstance(row, RecordModel):
+        return _written_model(codec, row, sent, raw.fields, rid)
     try:
-        if isinstance(row, RecordModel):
-            model: Written = codec.model_codec(type(row)).decode_record(raw, index=index)
-            return model
         return codec.decode_record(raw, index=index)
     except FieldValueError as exc:
-        logger.debug("write response record %s kept as written: %s", raw.rid, exc)
-    if isinstance(row, RecordModel):
-        return _as_written(row, raw.rid)
+        logger.debug("write response record %s kept as sent: %s", raw.rid, exc)
     return Record(
-        record_id=raw.rid, fields={name: _raw_cell(cell) for name, cell in raw.fields.items()}
+        record_id=rid, fields={name: _raw_cell(cell) for name, cell in raw.fields.items()}
     )
 
 
 def decode_written(
-    codec: RecordCodec, rows: Sequence[RowLike], raws: Sequence[RawRecord]
+    codec: RecordCodec,
+    rows: Sequence[RowLike],
+    raws: Sequence[RawRecord],
+    sent: Sequence[Mapping[str, Any]],
+    record_ids: Sequence[str] | None = None,
 ) -> list[Written]:
     """Decode the records a batch write returned, each as the kind of its input row.
 
@@ -249,41 +265,63 @@ def decode_written(
         codec: the table's codec.
         rows: the rows sent, in order (the answer is in the same order).
         raws: the records returned.
+        sent: the ``fields`` sent for each row, in the same order.
+        record_ids: the records updated (batch_update), for answers without ids.
 
     Returns:
-        One :class:`Record` or model instance per returned record.
+        One :class:`Record` or model instance per returned record (see
+        :func:`decode_one`).
     """
-    return [
-        decode_one(codec, rows[i] if i < len(rows) else None, raw, i) for i, raw in enumerate(raws)
-    ]
+    out: list[Written] = []
+    for i, raw in enumerate(raws):
+        row = rows[i] if i < len(rows) else None
+        fields = sent[i] if i < len(sent) else {}
+        rid = record_ids[i] if record_ids is not None and i < len(record_ids) else None
+        out.append(decode_one(codec, row, raw, i, fields, rid))
+    return out
 
 
-def written_from_result(codec: RecordCodec, row: RowLike, result: RecordResult) -> Written:
+def written_from_result(
+    codec: RecordCodec,
+    row: RowLike,
+    result: RecordResult,
+    sent: Mapping[str, Any],
+    record_id: str | None = None,
+) -> Written:
     """Decode a record the table writer handed back (plain JSON) as the row's kind.
 
     Args:
         codec: the table's codec.
         row: the row that was written.
         result: the writer's result for it.
+        sent: the ``fields`` sent for it.
+        record_id: the record updated, for an answer without an id.
 
     Returns:
-        A :class:`Record`, or an instance of the row's model class.
+        A :class:`Record`, or an instance of the row's model class (see
+        :func:`decode_one`).
     """
     raw = _RAW_RECORD.decode(msgspec.json.encode(result))
-    return decode_one(codec, row, raw, 0)
+    return decode_one(codec, row, raw, 0, sent, record_id)
 
 
-def written_without_answer(row: RowLike, record_id: str | None, encoded: dict[str, Any]) -> Written:
+def written_without_answer(
+    row: RowLike, record_id: str | None, encoded: dict[str, Any], codec: RecordCodec
+) -> Written:
     """What a single-record write returns when the answer holds no record.
 
     Args:
         row: the row that was written.
         record_id: the record's id, when known.
         encoded: the cells sent.
+        codec: the table's codec.
 
     Returns:
-        The model row as written, or a :class:`Record` of the cells sent.
+        For a model row, a new instance holding the attributes written (as
+        written) and, for an update of the record ``row`` was read from, the
+        attributes it read; the others unset (see :func:`decode_one`). For a
+        mapping, a :class:`Record` of the cells sent.
     """
     if isinstance(row, RecordModel):
-        return _as_written(row, record_id)
+        return _written_model(codec, row, encoded, None, record_id)
     return Record(record_id=record_id, fields=dict(encoded))

@@ -5,7 +5,13 @@ before the first request (or before it is queued). Rows may be mappings of
 field name -> value or :class:`~bitable_async.values.model.RecordModel`
 instances (only their assigned attributes are written); a write returns a
 :class:`~bitable_async.models.record.Record` for a mapping and an instance of
-the row's own model class for a model (see :mod:`.record_io`).
+the row's own model class for a model (see :mod:`.record_io`). Bitable answers
+a write with the written cells only, so a returned model instance knows the
+written attributes (as answered), plus -- for an update of the record the
+given instance was read from -- the attributes that instance read; its other
+attributes are unset, never read as empty: a full write of it leaves their
+cells alone, and reading one raises
+:class:`~bitable_async.values.model.UnsetAttributeError`.
 
 Single-record writes are COALESCED by default: ``create`` / ``update`` /
 ``delete`` hand the encoded record to the table's writer, which gathers the
@@ -130,8 +136,8 @@ class RecordWrites(RecordBatchWrites):
                 retry_unknown_outcome=method == "PUT",
             )
             if data.record is None:
-                return written_without_answer(row, record_id, encoded)
-            return decode_one(codec, row, data.record, 0)
+                return written_without_answer(row, record_id, encoded, codec)
+            return decode_one(codec, row, data.record, 0, encoded, record_id)
 
         return await self._write(operation, call)
 
@@ -183,7 +189,11 @@ class RecordWrites(RecordBatchWrites):
         Returns:
             The created record decoded with the table's codec: a
             :class:`Record` for a mapping, an instance of the model's class
-            (a new object, with its ``record_id``) for a model.
+            (a new object, with its ``record_id``) for a model. The answer
+            holds the written cells only (Bitable may fill others, e.g. an
+            auto-fill date), so the instance's attributes that were not written
+            are unset (see :meth:`ModelCodec.decode_written
+            <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:
             FieldValueError: a value does not fit its field (before anything is sent).
@@ -196,7 +206,8 @@ class RecordWrites(RecordBatchWrites):
         writer = self._coalescer(coalesce)
         if writer is not None:
             options = self._options(user_id_type, ignore_consistency_check)
-            return written_from_result(codec, fields, await writer.create(encoded, options=options))
+            result = await writer.create(encoded, options=options)
+            return written_from_result(codec, fields, result, encoded)
         params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
         return await self._write_one(
             "records.create", "POST", self._path, params, fields, encoded, None, codec
@@ -251,7 +262,12 @@ class RecordWrites(RecordBatchWrites):
 
         Returns:
             The updated record: a :class:`Record` for a mapping, an instance of
-            the model's class (a new object) for a model.
+            the model's class (a new object) for a model, holding the written
+            attributes as answered and, when ``fields`` was read from this
+            record, its other attributes as read; any other attribute is unset
+            (the answer holds the written cells only; see
+            :meth:`ModelCodec.decode_written
+            <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:
             ValueError: ``record_id`` is empty (before anything is sent).
@@ -266,7 +282,7 @@ class RecordWrites(RecordBatchWrites):
         if writer is not None:
             options = self._options(user_id_type, ignore_consistency_check)
             result = await writer.update(record_id, encoded, options=options)
-            return written_from_result(codec, fields, result)
+            return written_from_result(codec, fields, result, encoded, record_id)
         params = query(user_id_type=user_id_type, ignore_consistency_check=ignore_consistency_check)
         return await self._write_one(
             "records.update", "PUT", path, params, fields, encoded, record_id, codec

@@ -25,7 +25,13 @@ from bitable_async.values.types import (
 
 if TYPE_CHECKING:
     from bitable_async.values.events import decode_event_field_values
-    from bitable_async.values.model import Field, ModelCodec, ModelPage, RecordModel
+    from bitable_async.values.model import (
+        Field,
+        ModelCodec,
+        ModelPage,
+        RecordModel,
+        UnsetAttributeError,
+    )
     from bitable_async.values.record_codec import BatchFieldValueError, RecordCodec
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "RecordModel",
     "RefValue",
     "TextSegment",
+    "UnsetAttributeError",
     "Url",
     "codec_for",
     "decode_event_field_values",
@@ -61,6 +68,7 @@ _LAZY = {
     "Field": "bitable_async.values.model",
     "ModelCodec": "bitable_async.values.model",
     "ModelPage": "bitable_async.values.model",
+    "UnsetAttributeError": "bitable_async.values.model",
     "decode_event_field_values": "bitable_async.values.events",
 }
 

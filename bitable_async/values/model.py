@@ -21,16 +21,26 @@ for such attributes, so a full write (``ModelCodec.encode(only_changed=False)``)
 of an attribute that was not assigned sends the cell back as read instead of
 the converted value: every person, the URL's text, the exact timestamp. See
 :meth:`ModelCodec.encode` for the two cells that cannot be sent back as read.
+
+An attribute can be UNSET: the instance holds no value for it, a full write
+leaves its cell out, and reading it raises :class:`UnsetAttributeError` (an
+``AttributeError``: ``hasattr`` is False). That is the case for an attribute
+without a default that was not given to the constructor, and for the cells an
+instance returned by a write does not know: Bitable answers a create or update
+with the written cells only, so the other attributes of such an instance are
+left unset rather than read as empty (a full write of it would clear them).
+See :meth:`ModelCodec.decode_written`.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import logging
 import operator
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, Union
 
@@ -48,9 +58,18 @@ if TYPE_CHECKING:
 
 _RAW_PAGE = msgspec.json.Decoder(RawRecordPage)
 
-__all__ = ["Field", "ModelCodec", "ModelPage", "RecordModel"]
+__all__ = ["Field", "ModelCodec", "ModelPage", "RecordModel", "UnsetAttributeError"]
+
+logger = logging.getLogger("bitable_async.values")
 
 _MISSING: Any = object()
+
+# Where an instance's values come from (instance attribute ``_origin``): the
+# constructor (values given or class defaults, not cells), a read (every
+# attribute holds its cell), or a write's answer (the attributes it knows).
+_BUILT = "built"
+_READ = "read"
+_WRITTEN = "written"
 
 # The cells of an instance as read, for attributes whose annotation converts
 # them one way (attribute -> decoded value before the conversion) and for
@@ -73,6 +92,53 @@ class Field:
 
     def __repr__(self) -> str:
         return f"Field({self.name!r})"
+
+
+class UnsetAttributeError(AttributeError):
+    """A record model attribute holds no value (it is unset).
+
+    Raised when reading an attribute of an instance returned by a write whose
+    field was not part of the write (the answer does not say what the cell
+    holds: read the record to know), or an attribute without a default that
+    was not given to the constructor. ``hasattr(instance, name)`` is False for
+    such an attribute, and a full write leaves its cell out.
+    """
+
+
+class _Slot:
+    """The class attribute of one model attribute.
+
+    An instance's value lives in its ``__dict__`` and wins over this
+    (non-data) descriptor; when the instance holds none, reading the attribute
+    raises :class:`UnsetAttributeError`. On the class it gives the default.
+    """
+
+    __slots__ = ("attr", "default")
+
+    def __init__(self, attr: str, default: Any) -> None:
+        self.attr = attr
+        self.default = default
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            if self.default is _MISSING:
+                name = owner.__name__ if owner is not None else "model"
+                raise AttributeError(f"type object {name!r} has no attribute {self.attr!r}")
+            return self.default
+        raise UnsetAttributeError(_unset_message(obj, self.attr))
+
+
+def _unset_message(obj: Any, attr: str) -> str:
+    cls = type(obj).__name__
+    a = type(obj).__model_index__.get(attr)
+    field = a.field_name if a is not None else attr
+    if obj.__dict__.get("_origin") == _WRITTEN:
+        return (
+            f"{cls}.{attr} is unknown: field {field!r} was not part of the write that "
+            "returned this instance (the answer holds the written cells only); read the "
+            "record to get it"
+        )
+    return f"{cls}.{attr} is unset: it was neither given nor read, and has no default"
 
 
 @dataclass(frozen=True)
@@ -116,6 +182,10 @@ class RecordModel:
     for an optional attribute, else a new ``[]`` for a list-typed attribute
     (``list[Person]``, ``list[str]`` ...); for any other attribute it is a
     :class:`~bitable_async.errors.FieldValueError` naming the record.
+
+    Reading an attribute the instance holds no value for raises
+    :class:`UnsetAttributeError` (see the module docstring); on the class, an
+    attribute gives its default.
     """
 
     __model_attrs__: ClassVar[tuple[_Attr, ...]] = ()
@@ -143,8 +213,12 @@ class RecordModel:
             for klass in cls.__mro__:
                 if name in klass.__dict__:
                     default = klass.__dict__[name]
+                    if isinstance(default, _Slot):  # a model base class's attribute
+                        default = default.default
                     break
             attrs.append(_Attr(name, field_name, tp, base, optional, default))
+        for a in attrs:
+            setattr(cls, a.attr, _Slot(a.attr, a.default))
         cls.__model_attrs__ = tuple(attrs)
         cls.__model_index__ = {a.attr: a for a in attrs}
 
@@ -162,6 +236,7 @@ class RecordModel:
         d["record_id"] = record_id
         d["_dirty"] = set()
         d["_read"] = _NOTHING_READ
+        d["_origin"] = _BUILT
         index = self.__model_index__
         for a in self.__model_attrs__:
             if a.attr not in values and a.default is not _MISSING:
@@ -320,6 +395,7 @@ class ModelCodec(Generic[M]):
         d = obj.__dict__
         d["record_id"] = record_id
         d["_dirty"] = set()
+        d["_origin"] = _READ
         read: dict[str, Any] = {}
         try:
             for p, at in zip(self._plans, positions or self._positions, strict=True):
@@ -443,6 +519,96 @@ class ModelCodec(Generic[M]):
             self.decode_records(raw.items or []), raw.has_more, raw.page_token, raw.total
         )
 
+    def decode_written(
+        self,
+        row: M,
+        written: Collection[str],
+        cells: Mapping[str, msgspec.Raw] | None,
+        record_id: str | None,
+    ) -> M:
+        """The instance a write of ``row`` returns, built from the write's answer.
+
+        Bitable answers a create or update with the cells written, not the
+        whole record (the update and batch_update examples, and the emulator;
+        a create may fill other cells itself, e.g. dates set to fill in the
+        creation time). So the returned instance holds:
+
+        * the attributes written, as the answer shows them (decoded like a
+          read); a written cell the answer leaves out (an empty cell) or that
+          cannot be decoded is taken as written (the value ``row`` held);
+        * when ``row`` was read from this same record (a decoded instance, or
+          one a write of it returned, whose ``record_id`` is ``record_id``):
+          the attributes it held and did not write, as they were (what a full
+          write of ``row`` would have sent, it sends the same way);
+        * nothing else: the other attributes are UNSET -- a full write
+          (``encode(only_changed=False)``) leaves their cells out, and reading
+          one raises :class:`UnsetAttributeError`. A constructor's defaults are
+          not cells, so they are not carried over: an update with
+          ``Task(record_id=rid, note="x")`` returns an instance that knows
+          ``note`` only, and a create returns one that knows the written
+          attributes only.
+
+        Nothing is marked as changed, and the cells remembered as read for
+        full writes are the answer's (written attributes) or ``row``'s
+        (carried attributes): a written attribute never sends back a cell it
+        replaced. ``row`` itself is left alone.
+
+        Args:
+            row: the instance that was written (an instance of this codec's model).
+            written: the field names the write sent (the keys of its ``fields``).
+            cells: the answer's cells (field name -> raw JSON), or None when
+                the answer held no record.
+            record_id: the written record's id.
+
+        Returns:
+            A new instance.
+        """
+        obj = self.model.__new__(self.model)
+        d = obj.__dict__
+        d["record_id"] = record_id
+        d["_dirty"] = set()
+        d["_origin"] = _WRITTEN
+        src = row.__dict__
+        src_read = src.get("_read", _NOTHING_READ)
+        carry = (
+            record_id is not None
+            and src.get("record_id") == record_id
+            and src.get("_origin") in (_READ, _WRITTEN)
+        )
+        read: dict[str, Any] = {}
+        for p in self._plans:
+            attr = p.attr
+            if p.field_name in written:
+                cell = None if cells is None else cells.get(p.field_name)
+                value = _MISSING if cell is None else self._answer_cell(p, cell, read)
+                if value is not _MISSING:
+                    d[attr] = value
+                elif attr in src:
+                    d[attr] = src[attr]  # as written
+            elif carry and attr in src:
+                d[attr] = copy.copy(src[attr])
+                if attr in src_read:
+                    read[attr] = src_read[attr]
+        d["_read"] = read or _NOTHING_READ
+        return obj
+
+    def _answer_cell(self, p: _Plan, cell: msgspec.Raw, read: dict[str, Any]) -> Any:
+        """Decode one written cell of a write's answer; ``_MISSING`` when it cannot be."""
+        try:
+            v = p.codec._decoder.decode(cell)
+            if v is None:
+                return _MISSING
+            if p.finish is not None:
+                v = p.finish(v)
+            if p.adapt is not None:
+                original = v
+                v = p.adapt(v)
+                read[p.attr] = original  # the cell as answered, for full writes
+        except (CellValueError, msgspec.ValidationError, msgspec.DecodeError) as exc:
+            logger.debug("write answer: field %r kept as written: %s", p.field_name, exc)
+            return _MISSING
+        return v
+
     # ---------------------------------------------------------------- encode
 
     def encode(
@@ -453,15 +619,16 @@ class ModelCodec(Generic[M]):
         A full write (``only_changed=False``) never changes a cell the instance
         did not change: an attribute assigned since construction or decoding is
         written as assigned; any other set, writable attribute is written as
-        its cell was read. For an attribute whose annotation converts the cell
-        one way (``Person`` on a multi-person field, ``str`` on a URL or text
-        field, ``list[str]`` on a link, ``date`` on a date field), that is the
-        cell before the conversion: every person, the URL's display text, the
-        full timestamp. An empty cell shown as the attribute's default (``[]``,
-        ``0``) is written as empty (``None``), not as the default. A value
-        changed in place (``task.okr.append(...)``) no longer equals what was
-        read and is written as it now is. Two cells cannot be written back as
-        read:
+        its cell was read; an unset attribute (one an instance returned by a
+        write does not know, see :meth:`decode_written`) is left out. For an
+        attribute whose annotation converts the cell one way (``Person`` on a
+        multi-person field, ``str`` on a URL or text field, ``list[str]`` on a
+        link, ``date`` on a date field), that is the cell before the
+        conversion: every person, the URL's display text, the full timestamp.
+        An empty cell shown as the attribute's default (``[]``, ``0``) is
+        written as empty (``None``), not as the default. A value changed in
+        place (``task.okr.append(...)``) no longer equals what was read and is
+        written as it now is. Two cells cannot be written back as read:
 
         * a link read as display text only (``LinkValue.ids_known`` is False;
           a ``list[str]`` attribute shows it as ``[]``): refused with the

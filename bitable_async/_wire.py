@@ -329,6 +329,8 @@ def decode_envelope(
         raise _unreadable(
             raw, method, path, "response body is not valid JSON (truncated or not JSON)"
         ) from None
+    except RecursionError:  # msgspec's guard against nesting deeper than the stack allows
+        raise _unreadable(raw, method, path, "response body is nested too deeply") from None
     if envelope.code != 0:
         raise _api_error(raw, envelope.code, envelope.msg, method, path)
     if require_data and envelope.data is None:
@@ -361,7 +363,7 @@ def decode_token_body(raw: RawResponse, path: str) -> dict[str, Any]:
         raise _unreadable(raw, "POST", path, "empty response body")
     try:
         decoded = _token_body_decoder.decode(raw.body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise _unreadable(raw, "POST", path, "token response is not a JSON object") from None
     code = decoded.get("code")
     if not isinstance(code, int) or isinstance(code, bool):

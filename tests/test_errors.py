@@ -211,3 +211,15 @@ def test_outcome_unknown_flags() -> None:
     assert not error_for_code(1254290, "rate").outcome_unknown
     assert not error_for_code(1254291, "conflict").outcome_unknown
     assert error_for_status(502, "bad gateway").outcome_unknown
+
+
+@pytest.mark.parametrize(("status", "exc_type"), [(200, TransportError), (502, ServerError)])
+def test_a_body_nested_deeper_than_the_stack_is_an_unreadable_body(
+    status: int, exc_type: type[BitableError]
+) -> None:
+    """msgspec refuses very deep nesting with RecursionError; it must not escape as such."""
+    body = b'{"code":0,"msg":"ok","data":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(exc_type) as caught:
+        decode_envelope(raw(status, body), object, "GET", PATH, require_data=False)
+    assert "nested too deeply" in str(caught.value)
+    assert caught.value.log_id == "LOG-1"

@@ -12,6 +12,11 @@ Builds one page of records with 22 fields of mixed types as JSON bytes (the
 * ``model decode_page``  ModelCodec.decode_page into RecordModel instances
 * ``json.loads``         plain dicts, no typing
 * ``msgspec untyped``    msgspec.json.decode into plain dicts
+* ``floor: typed parse`` msgspec's parse into the table's Struct types alone
+  (no finishing, no records): what any msgspec-based typed decode pays first
+* ``floor: typed dicts`` msgspec's parse of every record's cells straight into
+  a dict (a TypedDict of the wire types): the least that typed values in one
+  dict per record can cost, before any Python work
 
 and the encode of a batch_create body of the same size (validation + wire
 shapes + msgspec.json.encode) next to json.dumps of the ready-made wire dicts.
@@ -30,7 +35,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 import msgspec
 
@@ -255,6 +260,26 @@ def main() -> None:
     wire = [{"fields": f} for f in codec.encode_batch(rows)]
     raw_dec = msgspec.json.Decoder(RawRecordPage)
     untyped = msgspec.json.Decoder()
+    parse_only = msgspec.json.Decoder(codec.page_type)
+    cells_dict = TypedDict(  # type: ignore[misc]
+        "Cells", {name: codec.codec(name).wire_type | None for name in codec.field_names}
+    )
+    dict_record = msgspec.defstruct(
+        "DictRecord",
+        [
+            ("record_id", str | None, None),
+            ("fields", cells_dict, msgspec.field(default_factory=dict)),
+        ],
+        kw_only=True,
+        gc=False,
+    )
+    dict_page = msgspec.defstruct(
+        "DictPage",
+        [("items", list[dict_record] | None, None), ("has_more", bool, False)],  # type: ignore[valid-type]
+        kw_only=True,
+        gc=False,
+    )
+    parse_dicts = msgspec.json.Decoder(dict_page)
     enc = msgspec.json.Encoder()
 
     # sanity: both typed paths agree and values are typed
@@ -263,7 +288,7 @@ def main() -> None:
     assert fast == slow
     assert isinstance(fast[0].fields["日期"], datetime)
     assert fast[0].fields["人力耗时"] == 0
-    assert fast[0].fields["公式"] == 0
+    assert fast[0].fields["公式"] == "0"  # formulas stay raw without display_formula_ref
 
     print(f"python {sys.version.split()[0]}, msgspec {msgspec.__version__}")
     print(
@@ -278,6 +303,8 @@ def main() -> None:
             "model decode_page": lambda: mc.decode_page(data),
             "json.loads": lambda: json.loads(data),
             "msgspec untyped": lambda: untyped.decode(data),
+            "floor: typed parse": lambda: parse_only.decode(data),
+            "floor: typed dicts": lambda: parse_dicts.decode(data),
         },
         args.runs,
         n,
@@ -303,10 +330,12 @@ def main() -> None:
     for label, table in (("wall", decode), ("cpu", decode_cpu)):
         typed = statistics.median(table["typed decode_page"])
         loads = statistics.median(table["json.loads"])
+        floor = statistics.median(table["floor: typed dicts"])
         verdict = "met" if typed <= 8 and typed <= loads else "MISSED"
         print(
             f"target ({label}, medians): typed decode <= 8 µs/record and <= json.loads: "
-            f"{typed:.2f} vs {loads:.2f} µs -> {verdict}"
+            f"{typed:.2f} vs {loads:.2f} µs -> {verdict} "
+            f"(parse into typed dicts alone: {floor:.2f} µs)"
         )
 
     if args.profile:

@@ -115,7 +115,13 @@ async def bulk_insert(
         ``failures`` while the rest of their chunk landed.
 
     Raises:
-        ConfigurationError: bad arguments.
+        ConfigurationError: bad arguments (a record model row without the
+            table's codec fails the run like a misfit model, below).
+        FieldValueError: a record model class of the rows does not fit the
+            table: raised once, at its first instance, before any chunk is
+            handed to the writer (not one failure per row); found after some
+            chunks were sent, the run stops with BulkAbortedError instead (its
+            ``cause``).
         BulkAbortedError: a whole chunk failed for a non-row reason (permission,
             table full, lease lost, retries exhausted); ``.summary`` says how far it got.
     """
@@ -128,6 +134,7 @@ async def bulk_insert(
         index = 0
         async for row in it:
             r.s.rows_read += 1
+            await r.check_row_kind(enc, row)
             try:
                 chunk.add(encode_row(enc, row, index), index)
             except (FieldValueError, ConfigurationError) as exc:
@@ -186,6 +193,11 @@ async def bulk_update(
 
     Raises:
         ConfigurationError: bad arguments.
+        FieldValueError: a record model class of the rows does not fit the
+            table: raised once, at its first instance, before any chunk is
+            handed to the writer (not one failure per row); found after some
+            chunks were sent, the run stops with BulkAbortedError instead (its
+            ``cause``).
         BulkAbortedError: a whole chunk failed for a non-row reason.
     """
 
@@ -198,6 +210,8 @@ async def bulk_update(
         index = 0
         async for pair in it:
             r.s.rows_read += 1
+            if isinstance(pair, tuple) and len(pair) == 2:
+                await r.check_row_kind(enc, pair[1])
             try:
                 if not isinstance(pair, tuple) or len(pair) != 2:
                     raise ConfigurationError(f"row {index}: expected (record_id, fields)")
@@ -277,6 +291,11 @@ async def bulk_upsert(
 
     Raises:
         ConfigurationError: no key, or no way to read existing records.
+        FieldValueError: a record model class of the rows does not fit the
+            table: raised once, at its first instance (not one failure per
+            row), before any write -- the existing keys are read first; found
+            after some chunks were sent, the run stops with BulkAbortedError
+            instead (its ``cause``).
         BulkAbortedError: a whole chunk failed for a non-row reason.
     """
     keys = (key,) if isinstance(key, str) else tuple(key)
@@ -327,6 +346,7 @@ async def bulk_upsert(
         index = 0
         async for row in it:
             r.s.rows_read += 1
+            await r.check_row_kind(enc, row)
             try:
                 fields_ = encode_row(enc, row, index)
                 k = key_of(fields_)

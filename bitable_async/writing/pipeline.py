@@ -203,6 +203,7 @@ class Runner:
         self.started = clock()
         self.total = total
         self.inflight: deque[Chunk] = deque()
+        self.submitted = 0
         self.options: WriteOptions | None = None
         self.on_created: Callable[[tuple[Hashable, ...] | None, str], None] | None = None
 
@@ -219,9 +220,46 @@ class Runner:
         chunk.future = self.w.submit_batch(
             chunk.kind, chunk.items, stats=self.s.stats, options=self.options
         )
+        self.submitted += 1
         self.inflight.append(chunk)
         while len(self.inflight) >= self.depth:
             await self.settle_one()
+
+    async def check_row_kind(self, encoder: RowEncoder | None, row: Any) -> None:
+        """Stop the run when a record model row cannot be encoded at all.
+
+        A model class that does not fit the table (or a model row without the
+        table's codec to encode it) is no row's fault: every instance would
+        fail the same way, so the run stops at the first one with that one
+        error instead of reporting a failure per row. Checked per row, cheaply
+        (``RecordCodec.model_codec`` caches the check and the misfit).
+
+        Args:
+            encoder: the run's encoder.
+            row: the input row (anything that is not a model passes).
+
+        Raises:
+            FieldValueError: the model does not fit the table, before any chunk
+                was handed to the writer (no record request was made).
+            ConfigurationError: a model row without the table's codec, likewise.
+            BulkAbortedError: either error after chunks were handed to the
+                writer: those are settled first, so ``summary`` is exact, and
+                the error is the ``cause``.
+        """
+        if not isinstance(row, RecordModel):
+            return
+        try:
+            if not isinstance(encoder, RecordCodec):
+                raise ConfigurationError(
+                    f"a {type(row).__name__} instance needs the table's codec "
+                    "(load through a TableHandle, or pass encoder=the table's RecordCodec)"
+                )
+            encoder.model_codec(type(row))
+        except (FieldValueError, ConfigurationError) as exc:
+            if not self.submitted:
+                raise
+            await self.drain()
+            raise BulkAbortedError(self.s, exc) from exc
 
     async def drain(self) -> None:
         while self.inflight:

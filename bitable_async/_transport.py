@@ -16,6 +16,11 @@ open) and turns every call into:
 5. on 99991663 / 99991664 drop the token and replay once; otherwise let
    :mod:`bitable_async.retry` decide.
 
+Inside a write's turn with a cross-process lease, every attempt of a request
+that is not a read -- the first try, each retry and a token replay -- is
+preceded by the lane's fencing check (:mod:`bitable_async.fencing`), right
+before it is sent; a lost lease stops it unsent.
+
 Secrets never reach a log line, a repr or an exception: the Authorization
 header and request bodies are never logged, tokens travel only in headers,
 and error messages never quote a response body.
@@ -62,6 +67,7 @@ from bitable_async.errors import (
     TransportError,
     error_for_status,
 )
+from bitable_async.fencing import SendGuard, current_guard, is_read
 from bitable_async.models.envelope import envelope_decoder
 from bitable_async.ratelimit import RateLimiter
 from bitable_async.retry import Clock, OnRetry, Sleep, retry_call
@@ -442,6 +448,10 @@ class Transport:
                 )
         retry_config = self._config.retry if retry is None else retry
         started = self._clock()
+        # The lane's fencing check, awaited before every attempt of a write.
+        guard = current_guard()
+        if guard is not None and is_read(method, path):
+            guard = None
         # Fast path: the first try runs inline; closures, the retry loop and
         # its hook are only built after a failure (see _recover).
         limiter = self._limiter
@@ -449,6 +459,8 @@ class Transport:
             await limiter.acquire(eclass, key=tenant_key)
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        if guard is not None:
+            await guard(False)  # raises (nothing sent) when the lease is gone
         raw: RawResponse | None = None
         try:
             raw = await self._send(method, path, params, payload, headers, 0, eclass)
@@ -475,6 +487,7 @@ class Transport:
             eclass=eclass,
             retry=retry_config,
             started=started,
+            guard=guard,
         )
 
     async def _recover(
@@ -495,6 +508,7 @@ class Transport:
         eclass: EndpointClass | None,
         retry: RetryConfig,
         started: float,
+        guard: SendGuard | None,
     ) -> R:
         """Carry on after the inline first try of :meth:`_exchange` failed with ``first``.
 
@@ -502,9 +516,12 @@ class Transport:
         read and already noted), not from sending. Try 0 resumes where it
         failed (a token replay, or its error handed to the retry loop), and
         later tries go through :func:`~bitable_async.retry.retry_call`.
+        ``guard`` (the lane's fencing check, or None) is awaited before every
+        send, told whether an earlier attempt may have been applied.
         """
         replayed = False
         pending: BitableError | None = first
+        maybe_applied = first.outcome_unknown
 
         def can_replay(exc: BitableError) -> bool:
             return (
@@ -516,7 +533,7 @@ class Transport:
             )
 
         async def attempt(number: int) -> R:
-            nonlocal token, replayed, pending
+            nonlocal token, replayed, pending, maybe_applied
             replay: BitableError | None = None
             if pending is not None:
                 # The rest of try 0, whose first send ran inline.
@@ -537,10 +554,17 @@ class Transport:
                     replay = None
                 if token is not None:
                     headers["Authorization"] = f"Bearer {token}"
-                raw = await self._send(method, path, params, payload, headers, number, eclass)
+                if guard is not None:
+                    await guard(maybe_applied)  # a retry after the lease was lost is not sent
+                try:
+                    raw = await self._send(method, path, params, payload, headers, number, eclass)
+                except BitableError as exc:
+                    maybe_applied = maybe_applied or exc.outcome_unknown
+                    raise
                 try:
                     return check(raw, number)
                 except BitableError as exc:
+                    maybe_applied = maybe_applied or exc.outcome_unknown
                     self._note_error(exc, method, path, raw, number)
                     if not can_replay(exc):
                         raise

@@ -6,7 +6,9 @@ Every write to a table goes through the :class:`TableWriter` that the client's
 Bitable. Within a process the lane guarantees one write request at a time per
 table; with a :class:`~bitable_async.writing.lease.LeaseBackend` (Redis) it also
 holds a lease per table so several processes or machines take turns, and each
-request is preceded by a fencing check.
+request -- every attempt, retries and token replays included, whether the
+writer's own batch loop or the transport's retry loop sends it -- is preceded
+by a fencing check (``writing/batch.py``, :mod:`bitable_async.fencing`).
 
 Quick use (the executor is what actually sends; the client builds one from its
 transport, tests pass a fake)::
@@ -346,8 +348,10 @@ class TableWriter:
     async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run any other write (field, view, form, table change) in the table's turn.
 
-        The call waits for the writes queued before it, runs alone (and under
-        the lease, after a fencing check), then the lane continues.
+        The call waits for the writes queued before it, runs alone, then the
+        lane continues. With a lease it runs under it: a fencing check before
+        ``fn`` is called and before every attempt of every write request it
+        sends through the transport (retries included).
 
         Args:
             fn: a no-argument coroutine function performing the write.
@@ -357,7 +361,8 @@ class TableWriter:
 
         Raises:
             LeaseTimeoutError: the cross-process lease could not be acquired.
-            LeaseLostError: the lease was lost; ``fn`` was not called.
+            LeaseLostError: the lease was lost, before ``fn`` was called or
+                before one of its attempts (which was then not sent).
             Exception: whatever ``fn`` raised.
         """
         return await self._lane.run(self._target, fn)
@@ -490,7 +495,8 @@ class WriterRegistry:
         Raises:
             WriterClosedError: the registry is closed.
             LeaseTimeoutError: the cross-process lease could not be acquired.
-            LeaseLostError: the lease was lost; ``fn`` was not called.
+            LeaseLostError: the lease was lost, before ``fn`` was called or
+                before one of its attempts (which was then not sent).
             Exception: whatever ``fn`` raised.
         """
         if self._closed:

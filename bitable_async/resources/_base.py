@@ -271,7 +271,9 @@ class Resource:
 
         With a writer registry in the call context, ``call`` runs in the turn
         of the table's (or app's) writer: one write at a time per table, under
-        the cross-process lease when configured. Otherwise it is awaited as is.
+        the cross-process lease when configured -- fenced before ``call`` and
+        before every attempt of each write request it sends, retries
+        included. Otherwise it is awaited as is.
 
         Args:
             operation: ``"<resource>.<action>"``, e.g. ``"records.batch_create"``.

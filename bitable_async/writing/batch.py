@@ -230,6 +230,11 @@ class BatchSender:
                 stats.retries += 1
             try:
                 out = await self._call(ex, kind, items, token)
+            except LeaseLostError as lost:
+                # Refused by the transport's send guard (a token replay of this
+                # attempt): nothing more was sent, earlier attempts may have landed.
+                committed = maybe_committed or lost.outcome_unknown
+                raise LeaseLostError(lost.msg, maybe_committed=committed) from lost
             except BaseException as exc:
                 if not isinstance(exc, Exception):
                     raise  # cancellation and friends are not the batch's fault

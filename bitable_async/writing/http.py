@@ -1,10 +1,13 @@
 """The writer's executor over the SDK transport: the real record batch endpoints.
 
 Writes are sent with the transport's own retries turned OFF: the writer owns
-the retry loop, because it must run the lease/fencing check before every
-request and must know whether an earlier attempt may have been committed.
-Token replay on 99991663/99991664 and the client-side rate limiter (endpoint
-class ``write``, shared by every table of the client) still apply.
+the retry loop of its batches (the decisions come from :mod:`bitable_async.retry`),
+because between attempts it must know whether an earlier attempt may have
+been committed, settle deletes and bisect. It runs the lease's fencing check
+before each attempt; the transport runs it again (the lane's send guard, see
+:mod:`bitable_async.fencing`) before each send, so a token replay is fenced
+too. Token replay on 99991663/99991664 and the client-side rate limiter
+(endpoint class ``write``, shared by every table of the client) still apply.
 
 A ``batch_create`` body is encoded once per batch: a retry of the same batch
 (same records, same ``client_token``) sends the bytes encoded for its first

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ..fencing import guarding, set_guard
 from .batch import BatchSender
 from .lease import LeaseHolder
 from .types import (
@@ -231,6 +232,16 @@ class WriteLane:
         if self.lease is not None:
             await self.lease.check()
 
+    async def _send_guard(self, maybe_applied: bool) -> None:
+        # The transport awaits this before every attempt (retries included) of
+        # each write an opaque call sends (see bitable_async.fencing).
+        try:
+            await self.guard()
+        except LeaseLostError as lost:
+            if not maybe_applied:
+                raise
+            raise LeaseLostError(lost.msg, maybe_committed=True) from lost
+
     @property
     def in_turn(self) -> bool:
         """True when the calling task is this lane's worker (inside one of its writes)."""
@@ -263,7 +274,12 @@ class WriteLane:
             )
 
     async def run(self, target: Target, fn: Callable[[], Awaitable[T]]) -> T:
-        """Run an opaque write in the lane's turn (after a fencing check).
+        """Run an opaque write in the lane's turn, fenced before every request it sends.
+
+        With a lease, the fencing check runs before ``fn`` is called and again
+        before every attempt of every write request ``fn`` makes through the
+        transport -- first tries, retries and token replays alike -- so a
+        request is never sent after the lease was lost or taken over.
 
         Args:
             target: the table (or an app-level target).
@@ -274,7 +290,10 @@ class WriteLane:
 
         Raises:
             LeaseTimeoutError: the lease could not be acquired.
-            LeaseLostError: the lease was lost; ``fn`` was not called.
+            LeaseLostError: the lease was lost: before ``fn`` was called, or
+                before one of its attempts, which was then not sent
+                (``outcome_unknown`` when an earlier attempt of that request
+                may have been applied).
             Exception: whatever ``fn`` raised.
         """
         if _running_lane.get() is self:
@@ -298,6 +317,9 @@ class WriteLane:
 
     async def _run(self) -> None:
         _running_lane.set(self)
+        # A worker started from inside another lane's write copied its context:
+        # that lane's send guard must not fence this lane's requests.
+        set_guard(None)
         try:
             while True:
                 self._drop_done_head()
@@ -417,15 +439,21 @@ class WriteLane:
             if self.lease is not None:
                 await self.lease.ensure()
             async with self.gate.writing():
+                # Every write request sent in this unit -- each attempt, retries
+                # and token replays included -- passes the fencing check first.
+                guard = self._send_guard if self.lease is not None else None
                 if head.fn is not None:
                     await self.guard()
-                    _deliver(head.future, await head.fn())
+                    with guarding(guard):
+                        result = await head.fn()
+                    _deliver(head.future, result)
                     return
                 assert head.kind is not None
                 assert head.target.sender is not None
                 stats = WriteStats()
                 items = [op.items[0] for op in unit] if head.single else head.items
-                outcome = await head.target.sender.send(head.kind, items, stats, head.options)
+                with guarding(guard):
+                    outcome = await head.target.sender.send(head.kind, items, stats, head.options)
                 self.stats.add(stats)
                 if head.stats is not None:
                     head.stats.add(stats)
@@ -447,6 +475,10 @@ class WriteLane:
                 await self.lease.release()
         except Exception as exc:
             self._fail(unit, exc)
+            if self.lease is not None and self.lease.lost:
+                # fn turned a refused attempt into its own error (BatchError ...):
+                # start the next unit with a fresh lease all the same.
+                await self.lease.release()
 
     @staticmethod
     def _fail(unit: list[Op], exc: BaseException) -> None:

@@ -186,6 +186,11 @@ class LeaseHolder:
         """The current grant, or None when not held."""
         return self._grant
 
+    @property
+    def lost(self) -> bool:
+        """True once a check or a renewal found the held lease gone (until released)."""
+        return self._grant is not None and self._lost
+
     def held_for(self) -> float:
         """Seconds since the lease was acquired (0 when not held)."""
         return self._clock() - self._held_since if self._grant is not None else 0.0

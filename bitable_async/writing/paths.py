@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from ..fencing import POST_READS
+
 __all__ = ["LaneRoute", "route_for"]
 
 _APP = re.compile(
@@ -24,8 +26,8 @@ _APP = re.compile(
 )
 # Path segments after /tables/ that name an app-level action, not a table id.
 _TABLE_ACTIONS = frozenset({"batch_create", "batch_delete"})
-# POST endpoints that only read.
-_POST_READS = ("/records/search", "/records/batch_get")
+# POST endpoints that only read (the transport's fencing check skips them too).
+_POST_READS = POST_READS
 
 
 @dataclass(frozen=True)

@@ -188,9 +188,9 @@ class LeaseTimeoutError(WriterError):
 class LeaseLostError(WriterError):
     """The writer lost its cross-process lease (expired while paused, taken over).
 
-    The request it was about to send was NOT sent (fencing). If an earlier
-    attempt of the same batch had an unknown outcome, :attr:`outcome_unknown`
-    is True.
+    The request it was about to send was NOT sent (fencing): the check runs
+    before every attempt, retries included. If an earlier attempt of the same
+    batch or request had an unknown outcome, :attr:`outcome_unknown` is True.
     """
 
     def __init__(self, msg: str, *, maybe_committed: bool = False) -> None:

@@ -254,3 +254,33 @@ async def test_a_token_replay_of_a_writer_batch_is_fenced_too() -> None:
     assert transport.stats.token_replays == 1
     await registry.aclose()
     await transport.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_write_that_wraps_the_refusal_still_leaves_the_next_one_a_fresh_lease() -> None:
+    backend = MemoryLeaseBackend(asyncio.get_running_loop().time)
+    key = f"{APP_TOKEN}:{TABLE}"
+    registry = WriterRegistry(WriterConfig(linger=0.0, idle_grace=30.0), lease_backend=backend)
+    transport, _ = make_transport(auth=FakeProvider())
+
+    async def wrapping_write() -> Any:
+        backend._held[key] = ("intruder", float("inf"))  # taken over before the request
+        backend._fences[key] += 1
+        try:
+            return await transport.request("POST", RECORDS, body={"fields": {}})
+        except LeaseLostError as exc:
+            raise RuntimeError("my own error") from exc
+
+    async def plain_write() -> Any:
+        return (await transport.request("POST", RECORDS, body={"fields": {}})).data
+
+    with aioresponses() as m:
+        m.post(ANY_URL, payload=envelope(data={"record": {}}), repeat=True)
+        with pytest.raises(RuntimeError, match="my own error"):
+            await registry.run(APP_TOKEN, TABLE, wrapping_write)
+        assert sum(len(v) for v in m.requests.values()) == 0
+        del backend._held[key]  # the other process is done with the table
+        assert await registry.run(APP_TOKEN, TABLE, plain_write) == {"record": {}}
+        assert sum(len(v) for v in m.requests.values()) == 1
+    await registry.aclose()
+    await transport.aclose()

@@ -240,6 +240,9 @@ def is_idempotent(method: str, query: Mapping[str, QueryValue] | None, opt_in: b
     return bool(query and query.get("client_token"))
 
 
+_NOT_UTF8 = "response body is not valid JSON (invalid UTF-8)"
+
+
 def _unreadable(raw: RawResponse, method: str, path: str, what: str) -> BitableError:
     content_type = raw.headers.get("Content-Type", "unknown")
     msg = f"{what} (HTTP {raw.status}, content-type {content_type}, {len(raw.body)} bytes)"
@@ -295,7 +298,8 @@ def decode_envelope(
     Raises:
         APIError: the code table's class for a non-zero ``code``, whatever the status.
         ServerError: HTTP 5xx with an empty or non-JSON body.
-        TransportError: a 2xx body that is empty, truncated or not JSON.
+        TransportError: a 2xx body that is empty, truncated or not JSON (invalid
+            UTF-8 in a string or key included).
         BitableError: a 4xx with a non-JSON body (mapped by status).
         ResponseDecodeError: ``data`` of a success does not match ``data_type``.
     """
@@ -311,6 +315,8 @@ def decode_envelope(
         # body is JSON but not an envelope: read just code and msg.
         try:
             status = status_decoder().decode(raw.body)
+        except UnicodeError:  # invalid UTF-8 in a string: msgspec does not wrap it
+            raise _unreadable(raw, method, path, _NOT_UTF8) from None
         except msgspec.DecodeError:
             raise _unreadable(
                 raw, method, path, "response body is JSON but not a {code, msg} envelope"
@@ -329,6 +335,8 @@ def decode_envelope(
         raise _unreadable(
             raw, method, path, "response body is not valid JSON (truncated or not JSON)"
         ) from None
+    except UnicodeError:  # invalid UTF-8 in a string: msgspec does not wrap it
+        raise _unreadable(raw, method, path, _NOT_UTF8) from None
     except RecursionError:  # msgspec's guard against nesting deeper than the stack allows
         raise _unreadable(raw, method, path, "response body is nested too deeply") from None
     if envelope.code != 0:
@@ -357,12 +365,15 @@ def decode_token_body(raw: RawResponse, path: str) -> dict[str, Any]:
 
     Raises:
         APIError: the mapped error for a non-zero ``code``.
-        BitableError: an empty, non-JSON or code-less body (mapped by status).
+        BitableError: an empty, non-JSON (invalid UTF-8 included) or code-less
+            body (mapped by status).
     """
     if not raw.body.strip():
         raise _unreadable(raw, "POST", path, "empty response body")
     try:
         decoded = _token_body_decoder.decode(raw.body)
+    except UnicodeError:  # invalid UTF-8 in a string: msgspec does not wrap it
+        raise _unreadable(raw, "POST", path, _NOT_UTF8) from None
     except (msgspec.DecodeError, RecursionError):
         raise _unreadable(raw, "POST", path, "token response is not a JSON object") from None
     code = decoded.get("code")

@@ -16,6 +16,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import msgspec
+
 __all__ = [
     "CODE_TABLE",
     "APIError",
@@ -572,3 +574,33 @@ def code_info(code: int | None) -> CodeInfo | None:
     if code is None:
         return None
     return CODE_TABLE.get(code)
+
+
+# ---------------------------------------------------------------- JSON decoding
+
+JSON_DECODE_ERRORS: tuple[type[Exception], ...] = (msgspec.DecodeError, UnicodeError)
+"""What decoding outside JSON with msgspec raises when the input cannot be read.
+
+``msgspec.DecodeError`` (``ValidationError`` included) covers malformed JSON and
+values of the wrong type, but msgspec lets a ``UnicodeDecodeError`` through
+for invalid UTF-8 inside a string or an object key (when it decodes the
+string: into ``str``, ``Any``, dict keys ...; never into ``msgspec.Raw``), and
+a ``UnicodeEncodeError`` for ``str`` input holding lone surrogates. Every
+decode of bytes that come from outside catches this tuple, not
+``DecodeError`` alone. Fallbacks taken on ``msgspec.ValidationError`` take
+them on ``UnicodeError`` too (the slower path reads the value as far as it can).
+"""
+
+
+def decode_failure(exc: BaseException) -> str:
+    """Say why a JSON decode failed, naming invalid UTF-8 as such.
+
+    Args:
+        exc: one of :data:`JSON_DECODE_ERRORS` (any exception is accepted).
+
+    Returns:
+        ``"invalid UTF-8 (...)"`` for a ``UnicodeError``, else ``str(exc)``.
+    """
+    if isinstance(exc, UnicodeError):
+        return f"invalid UTF-8 ({exc})"
+    return str(exc)

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from bitable_async.errors import FieldValueError
+from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError
 from bitable_async.models.record import RawRecord, Record
 from bitable_async.values.model import RecordModel
 from bitable_async.values.record_codec import BatchFieldValueError, RecordCodec
@@ -188,7 +188,7 @@ def encode_rows(codec: RecordCodec, rows: Iterable[RowLike]) -> list[dict[str, A
 def _raw_cell(raw: msgspec.Raw) -> Any:
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except JSON_DECODE_ERRORS:  # not JSON, or invalid UTF-8 in a string
         return None
 
 

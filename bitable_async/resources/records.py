@@ -32,6 +32,7 @@ from bitable_async.resources.record_io import record_ids as _ids
 from bitable_async.resources.record_writes import RecordWrites
 from bitable_async.resources.schema import TableSchema
 from bitable_async.resources.search import SearchFilterLike, SortLike, filter_body, sort_body
+from bitable_async.values.base import decode_raw_records
 from bitable_async.values.model import ModelCodec, RecordModel
 from bitable_async.values.record_codec import RecordCodec
 
@@ -108,7 +109,7 @@ def _decode_items(codec: RecordCodec, model: ModelCodec[Any] | None, raw: msgspe
         return _decode_list(codec, raw)
     if bytes(raw).strip() in (b"null", b"[]"):
         return []
-    return model.decode_records(_RAW_LIST.decode(raw))
+    return model.decode_records(decode_raw_records(_RAW_LIST, raw))
 
 
 def _model_codec(codec: RecordCodec, model: type[RecordModel] | None) -> ModelCodec[Any] | None:

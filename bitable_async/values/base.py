@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import msgspec
 
-from bitable_async.errors import FieldValueError
+from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError, decode_failure
 from bitable_async.models.fields import FieldSchema
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "CodecOptions",
     "FieldCodec",
     "Finisher",
+    "decode_raw_records",
     "same",
     "short_repr",
 ]
@@ -216,6 +217,30 @@ def short_repr(value: Any, limit: int = 80) -> str:
     return f"{text} ({type(value).__name__})"
 
 
+def decode_raw_records(decoder: msgspec.json.Decoder[Any], data: bytes | str | msgspec.Raw) -> Any:
+    """Decode with a decoder of records whose cells stay ``msgspec.Raw``.
+
+    Invalid UTF-8 outside the cells (a field name, a record id) is refused as
+    input that is not JSON: ``msgspec.DecodeError``, like other such input,
+    not the ``UnicodeError`` msgspec lets through.
+
+    Args:
+        decoder: a decoder of ``RawRecordPage``, ``list[RawRecord]`` or the like.
+        data: the JSON.
+
+    Returns:
+        What the decoder gives.
+
+    Raises:
+        msgspec.ValidationError: the JSON does not have the decoder's shape.
+        msgspec.DecodeError: ``data`` is not JSON (invalid UTF-8 included).
+    """
+    try:
+        return decoder.decode(data)
+    except UnicodeError as exc:
+        raise msgspec.DecodeError(f"records are not JSON: {decode_failure(exc)}") from None
+
+
 def same(value: Any) -> Any:
     """The identity converter (a value that needs no conversion).
 
@@ -358,14 +383,15 @@ class BaseCodec:
             The typed value, ``None`` for ``null``.
 
         Raises:
-            FieldValueError: the cell does not have this type's read shape.
+            FieldValueError: the cell does not have this type's read shape, or
+                is not JSON (invalid UTF-8 in a string included).
         """
         try:
             wire = self._decoder.decode(raw)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except JSON_DECODE_ERRORS as exc:
             given = raw if isinstance(raw, str) else bytes(raw).decode("utf-8", "replace")
             raise self.error(
-                f"cannot read cell: {exc}", given[:200], expected=self.read_expected
+                f"cannot read cell: {decode_failure(exc)}", given[:200], expected=self.read_expected
             ) from None
         if wire is None or self.finish is None:
             return wire

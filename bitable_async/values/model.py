@@ -47,9 +47,16 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, Un
 import msgspec
 from msgspec.structs import astuple
 
-from bitable_async.errors import FieldValueError
+from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError
 from bitable_async.models.record import RawRecord, RawRecordPage
-from bitable_async.values.base import BaseCodec, CellValueError, Finisher, same, short_repr
+from bitable_async.values.base import (
+    BaseCodec,
+    CellValueError,
+    Finisher,
+    decode_raw_records,
+    same,
+    short_repr,
+)
 from bitable_async.values.codecs_scalar import TextCodec
 from bitable_async.values.types import TextSegment
 
@@ -57,6 +64,7 @@ if TYPE_CHECKING:
     from bitable_async.values.record_codec import RecordCodec
 
 _RAW_PAGE = msgspec.json.Decoder(RawRecordPage)
+_ANSWER_CELL_ERRORS: tuple[type[Exception], ...] = (CellValueError, *JSON_DECODE_ERRORS)
 
 __all__ = ["Field", "ModelCodec", "ModelPage", "RecordModel", "UnsetAttributeError"]
 
@@ -464,7 +472,7 @@ class ModelCodec(Generic[M]):
                     codec = self.record_codec.codec(name)
                     wire = codec._decoder.decode(cell)
                     cells[positions[name]] = wire
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except JSON_DECODE_ERRORS:
             # Let the record codec produce the precise error.
             self.record_codec.decode_record(raw, index=index)
             raise
@@ -494,12 +502,16 @@ class ModelCodec(Generic[M]):
             The page of instances.
 
         Raises:
-            FieldValueError: a cell does not fit, or a required attribute is empty.
+            FieldValueError: a cell does not fit (or is not JSON: invalid UTF-8 in
+                a string), or a required attribute is empty.
+            msgspec.ValidationError: the page itself is malformed.
+            msgspec.DecodeError: ``data`` is not JSON (invalid UTF-8 outside the
+                cells included).
         """
         if self.record_codec.fast_path:
             try:
                 page: Any = self._page_decoder.decode(data)
-            except msgspec.ValidationError:
+            except (msgspec.ValidationError, UnicodeError):
                 pass  # the cell-by-cell path below names the record and field
             else:
                 at = self._page_positions
@@ -514,7 +526,7 @@ class ModelCodec(Generic[M]):
                     for i, r in enumerate(page.items or ())
                 ]
                 return ModelPage(items, page.has_more, page.page_token, page.total)
-        raw = _RAW_PAGE.decode(data)
+        raw = decode_raw_records(_RAW_PAGE, data)
         return ModelPage(
             self.decode_records(raw.items or []), raw.has_more, raw.page_token, raw.total
         )
@@ -604,7 +616,7 @@ class ModelCodec(Generic[M]):
                 original = v
                 v = p.adapt(v)
                 read[p.attr] = original  # the cell as answered, for full writes
-        except (CellValueError, msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except _ANSWER_CELL_ERRORS as exc:
             logger.debug("write answer: field %r kept as written: %s", p.field_name, exc)
             return _MISSING
         return v

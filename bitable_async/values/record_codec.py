@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from msgspec.structs import astuple
 
-from bitable_async.errors import FieldValueError
+from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError
 from bitable_async.models.fields import FieldSchema
 from bitable_async.models.record import RawRecord, RawRecordPage, Record, RecordPage
-from bitable_async.values.base import BaseCodec, CellValueError, short_repr
+from bitable_async.values.base import BaseCodec, CellValueError, decode_raw_records, short_repr
 from bitable_async.values.codecs_derived import FormulaCodec, references_of
 from bitable_async.values.codecs_time import ms_to_datetime
 from bitable_async.values.registry import codec_for
@@ -553,12 +553,14 @@ class RecordCodec:
             The page with typed records.
 
         Raises:
-            FieldValueError: a cell does not fit its field (names the record and field).
+            FieldValueError: a cell does not fit its field, or is not JSON (invalid
+                UTF-8 in a string); names the record and field.
             msgspec.ValidationError: the page itself is malformed.
-            msgspec.DecodeError: ``data`` is not JSON.
+            msgspec.DecodeError: ``data`` is not JSON (invalid UTF-8 outside the
+                cells included).
         """
         if not self.fast_path:
-            raw = _RAW_PAGE.decode(data)
+            raw = decode_raw_records(_RAW_PAGE, data)
             return RecordPage(
                 items=self.decode_records(raw.items or []),
                 has_more=raw.has_more,
@@ -567,11 +569,12 @@ class RecordCodec:
             )
         try:
             page: Any = self._page_decoder.decode(data)
-        except msgspec.ValidationError:
-            # The cell-by-cell path names the record and field of a bad cell; if it
-            # finds none (a duplicate key: a Struct sees the first value, a dict
-            # keeps the last), its records are the answer.
-            raw = _RAW_PAGE.decode(data)
+        except (msgspec.ValidationError, UnicodeError):
+            # The cell-by-cell path names the record and field of a bad cell (one
+            # that does not fit, or holds invalid UTF-8); if it finds none (a
+            # duplicate key: a Struct sees the first value, a dict keeps the
+            # last), its records are the answer.
+            raw = decode_raw_records(_RAW_PAGE, data)
             return RecordPage(
                 items=self.decode_records(raw.items or []),
                 has_more=raw.has_more,
@@ -595,15 +598,18 @@ class RecordCodec:
             Typed records.
 
         Raises:
-            FieldValueError: a cell does not fit its field.
+            FieldValueError: a cell does not fit its field, or is not JSON
+                (invalid UTF-8 in a string); names the record and field.
             msgspec.ValidationError: a record itself is malformed.
+            msgspec.DecodeError: ``data`` is not JSON (invalid UTF-8 outside the
+                cells included).
         """
         if not self.fast_path:
-            return self.decode_records(_RAW_LIST.decode(data))
+            return self.decode_records(decode_raw_records(_RAW_LIST, data))
         try:
             items: Any = self._list_decoder.decode(data)
-        except msgspec.ValidationError:
-            return self.decode_records(_RAW_LIST.decode(data))  # names the bad cell
+        except (msgspec.ValidationError, UnicodeError):
+            return self.decode_records(decode_raw_records(_RAW_LIST, data))  # names the bad cell
         return self._convert_all(items)
 
     def decode_event_values(self, values: Iterable[Any]) -> dict[str, Any]:
@@ -636,7 +642,7 @@ class RecordCodec:
             if codec is None:
                 try:
                     out[field_id] = msgspec.json.decode(text)
-                except msgspec.DecodeError:
+                except JSON_DECODE_ERRORS:
                     out[field_id] = text
                 continue
             out[field_id] = codec.decode(text)

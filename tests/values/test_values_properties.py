@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 from _values_support import derived_schema, seed_schema
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bitable_async.errors import FieldValueError
@@ -131,6 +131,26 @@ json_values = st.recursive(
 python_garbage = json_values | st.builds(object) | st.sets(st.integers(), max_size=3) | st.binary()
 ALL_FIELDS = list(CODEC.field_names)
 
+# Cells holding invalid UTF-8 inside a string (msgspec raises UnicodeDecodeError for
+# them, not DecodeError): a lone continuation byte, a truncated sequence, an encoded
+# surrogate, a code point past U+10FFFF, a byte never valid in UTF-8.
+not_utf8 = st.sampled_from(
+    [b"\x80", b"\xc3", b"\xe6\x95", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xff"]
+)
+utf8_text = st.text(
+    st.characters(exclude_characters='"\\', exclude_categories=["Cs", "Cc"]), max_size=5
+).map(str.encode)
+bad_string = st.builds(lambda a, bad, b: b'"' + a + bad + b + b'"', utf8_text, not_utf8, utf8_text)
+invalid_utf8_cells = st.one_of(
+    bad_string,
+    bad_string.map(lambda s: b"[" + s + b"]"),  # a list of strings (multi-select, link ids)
+    bad_string.map(lambda s: b'[{"type":"text","text":' + s + b"}]"),  # a text segment
+    bad_string.map(lambda s: b'[{"id":' + s + b"}]"),  # a person
+    bad_string.map(lambda s: b'{"location":' + s + b"}"),  # a location
+    bad_string.map(lambda s: b"{" + s + b":1}"),  # an object key
+)
+garbage_cells = json_values.map(msgspec.json.encode) | invalid_utf8_cells
+
 
 def _attempt(fn: Callable[[], object]) -> FieldValueError | None:
     """Run ``fn``; return the FieldValueError it raised (any other exception propagates)."""
@@ -142,19 +162,26 @@ def _attempt(fn: Callable[[], object]) -> FieldValueError | None:
 
 
 @SETTINGS
-@given(st.sampled_from(ALL_FIELDS), json_values)
-def test_garbage_cells_raise_field_value_error_only(name: str, cell: Any) -> None:
+@given(st.sampled_from(ALL_FIELDS), garbage_cells)
+@example("多行文本", b'"\x80"')
+@example("数字", b'"1\xff"')
+@example("人员", b'[{"id":"ou_\xc3"}]')
+def test_garbage_cells_raise_field_value_error_only(name: str, raw: bytes) -> None:
     codec = CODEC.codec(name)
-    raw = msgspec.json.encode(cell)
     err = _attempt(lambda: codec.decode(raw))
     assert err is None or err.field_name == name
-    body = msgspec.json.encode({"items": [{"record_id": "r", "fields": {name: cell}}]})
+    body = b'{"items":[{"record_id":"r","fields":{%s:%s}}]}' % (msgspec.json.encode(name), raw)
     err = _attempt(lambda: CODEC.decode_page(body))
+    assert err is None or (err.record_index, err.record_id, err.field_name) == (0, "r", name)
+    records = body[len(b'{"items":') : -1]
+    err = _attempt(lambda: CODEC.decode_record_list(records))
     assert err is None or (err.record_index, err.record_id, err.field_name) == (0, "r", name)
 
 
 @SETTINGS
-@given(st.binary(max_size=20))
+@given(st.binary(max_size=20) | invalid_utf8_cells)
+@example(b'"\x80"')
+@example(b'["\xed\xa0\x80"]')
 def test_non_json_cells_raise_field_value_error(data: bytes) -> None:
     for name in ("数字", "多行文本", "人员", "单向关联", "地理位置"):
         with contextlib.suppress(FieldValueError):

@@ -15,8 +15,9 @@ back exactly like the cells of a record read.
 A field-changed delivery is decoded in one pass; when that fails, its
 actions and field values are read again one by one so that one odd field
 value cannot make the delivery undecodable: a value whose attributes do not
-fit (``type`` not an integer, ``property`` not an object ...) keeps what can
-be read, and its :meth:`FieldActionValue.schema` carries the value as received
+fit (``type`` not an integer, ``property`` not an object, invalid UTF-8 in
+a string ...) keeps what can be read, and its
+:meth:`FieldActionValue.schema` carries the value as received
 (``raw_entry``) and why (``entry_error``), like an odd entry of a field list
 (see :mod:`bitable_async.models.fields`). Each such value is logged
 (``bitable_async.events``, WARNING). The rest of the envelope is not read
@@ -34,6 +35,7 @@ from typing import Any
 
 import msgspec
 
+from bitable_async.errors import JSON_DECODE_ERRORS, decode_failure
 from bitable_async.models._salvage import plain, read_object
 from bitable_async.models.fields import FieldSchema, RawField, read_field_entry
 from bitable_async.values.record_codec import RecordCodec
@@ -181,7 +183,7 @@ def _values(
             continue
         try:
             out[item.field_id] = msgspec.json.decode(text)
-        except msgspec.DecodeError:
+        except JSON_DECODE_ERRORS:
             out[item.field_id] = text
     return out
 
@@ -411,8 +413,8 @@ def _field_value(raw: msgspec.Raw | None, where: str) -> FieldActionValue | None
         return None
     try:
         return _value.decode(raw)
-    except msgspec.ValidationError as exc:
-        reason = str(exc)
+    except (msgspec.ValidationError, UnicodeError) as exc:  # invalid UTF-8: read what can be
+        reason = decode_failure(exc)
     got = read_object(raw, _VALUE_DECODERS, what="the field value")
     error = got.error or reason
     value = _SalvagedFieldValue(**got.values, raw_entry=plain(raw), entry_error=error)
@@ -430,7 +432,7 @@ def _field_value(raw: msgspec.Raw | None, where: str) -> FieldActionValue | None
 def _field_action(raw: msgspec.Raw, index: int) -> FieldAction:
     try:
         return _action.decode(raw)
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, UnicodeError):  # invalid UTF-8: read what can be
         pass
     got = read_object(raw, _ACTION_DECODERS, required=("action",), what="the action")
     if got.problems:
@@ -471,19 +473,20 @@ def decode_event(
         read leniently (see the module docstring).
 
     Raises:
-        ValueError: the body is not JSON of an event envelope of that type
-            (for field-changed: outside its actions and field values).
+        ValueError: the body is not JSON (invalid UTF-8 in a string included)
+            of an event envelope of that type (for field-changed: outside its
+            actions and field values).
     """
-    data = msgspec.json.encode(dict(body)) if isinstance(body, Mapping) else body
     try:
+        data = msgspec.json.encode(dict(body)) if isinstance(body, Mapping) else body
         kind = _probe.decode(data).header.event_type
         if kind == RECORD_CHANGED:
             return _record.decode(data)
         if kind == FIELD_CHANGED:
             try:
                 return _field.decode(data)
-            except msgspec.ValidationError:
+            except (msgspec.ValidationError, UnicodeError):  # read the actions one by one
                 return _lenient_field_event(data)
         return _other.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ValueError(f"not a valid event body: {exc}") from None
+    except JSON_DECODE_ERRORS as exc:  # invalid UTF-8 included
+        raise ValueError(f"not a valid event body: {decode_failure(exc)}") from None

@@ -17,6 +17,8 @@ from typing import Any
 
 import msgspec
 
+from bitable_async.errors import JSON_DECODE_ERRORS, decode_failure
+
 __all__ = ["ObjectRead", "json_kind", "plain", "read_object"]
 
 _PARTS = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -56,10 +58,13 @@ def plain(raw: msgspec.Raw | bytes) -> Any:
         raw: the JSON text of one value.
 
     Returns:
-        The value; ``None`` when it is not readable JSON at all.
+        The value; ``None`` when it is not readable JSON at all (invalid
+        UTF-8 in a string included).
     """
     try:
         return _ANY.decode(raw)
+    except UnicodeError:
+        return None  # the standard library would let encoded surrogates through
     except msgspec.DecodeError:
         pass
     try:
@@ -115,6 +120,8 @@ def read_object(
     """
     try:
         parts = _PARTS.decode(raw)
+    except UnicodeError as exc:  # in a key: the attributes cannot be told apart
+        return ObjectRead(problems=[f"{what} is not readable: {decode_failure(exc)}"])
     except msgspec.DecodeError:
         return ObjectRead(problems=[f"{what} is {json_kind(raw)}, not an object"])
     out = ObjectRead(parts=parts)
@@ -126,6 +133,6 @@ def read_object(
             continue
         try:
             out.values[name] = decoder.decode(part)
-        except msgspec.DecodeError as exc:
-            out.problems.append(f"{name}: {exc}")
+        except JSON_DECODE_ERRORS as exc:
+            out.problems.append(f"{name}: {decode_failure(exc)}")
     return out

@@ -44,6 +44,7 @@ from typing import Annotated, Any, ClassVar, TypeAlias
 
 import msgspec
 
+from bitable_async.errors import JSON_DECODE_ERRORS, decode_failure
 from bitable_async.models._salvage import plain, read_object
 
 __all__ = [
@@ -625,8 +626,8 @@ def _loose(raw: msgspec.Raw) -> tuple[Any, str | None]:
     """The property as plain JSON values, and the error when it is not JSON."""
     try:
         return _ANY.decode(raw), None
-    except msgspec.DecodeError as exc:
-        return None, f"property is not JSON: {exc}"
+    except JSON_DECODE_ERRORS as exc:
+        return None, f"property is not JSON: {decode_failure(exc)}"
 
 
 def _decode_property(cls: type[FieldSchema], raw: msgspec.Raw) -> tuple[Any, Any, str | None]:
@@ -645,9 +646,9 @@ def _decode_property(cls: type[FieldSchema], raw: msgspec.Raw) -> tuple[Any, Any
         return (None, *_loose(raw))
     try:
         return dec.decode(raw), None, None
-    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+    except JSON_DECODE_ERRORS as exc:  # ValidationError is a DecodeError
         loose, not_json = _loose(raw)
-        return None, loose, not_json or str(exc)
+        return None, loose, not_json or decode_failure(exc)
 
 
 class FieldPage(msgspec.Struct, kw_only=True):
@@ -701,7 +702,8 @@ _ENTRY_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
 def read_field_entry(data: bytes | str | msgspec.Raw) -> RawField:
     """Read one field object, keeping whatever can be read.
 
-    An entry that fits the envelope is decoded as such. Otherwise it is read
+    An entry that fits the envelope is decoded as such. Otherwise (an
+    attribute that does not fit, or invalid UTF-8 in one) it is read
     attribute by attribute: attributes of an unexpected JSON type are left at
     their defaults (``field_name=""``, ``type=0``, ``None``), ``property`` is
     kept whatever it is, and the envelope carries the entry as received and
@@ -719,9 +721,10 @@ def read_field_entry(data: bytes | str | msgspec.Raw) -> RawField:
     """
     try:
         return _RAW_FIELD.decode(data)
-    except msgspec.ValidationError as exc:
-        reason = str(exc)
-    raw = msgspec.Raw(data.encode() if isinstance(data, str) else data)
+    except (msgspec.ValidationError, UnicodeError) as exc:  # invalid UTF-8: read what can be
+        reason = decode_failure(exc)
+    # (lone surrogates of a str are kept as the invalid UTF-8 they stand for)
+    raw = msgspec.Raw(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
     got = read_object(raw, _ENTRY_DECODERS, required=("field_name", "type"))
     values = got.values
     prop = got.parts.get("property", _NULL) if got.parts is not None else _NULL
@@ -747,6 +750,14 @@ def _log_salvaged(fields: Sequence[RawField], where: str) -> None:
                 f.field_name,
                 f.entry_error,
             )
+
+
+def _decode_outer(decoder: msgspec.json.Decoder[Any], data: bytes | str | msgspec.Raw) -> Any:
+    """Decode what holds the entries; invalid UTF-8 there is input that is not JSON."""
+    try:
+        return decoder.decode(data)
+    except UnicodeError as exc:
+        raise msgspec.DecodeError(f"not JSON: {decode_failure(exc)}") from None
 
 
 def _read_entries(items: Sequence[msgspec.Raw], where: str) -> list[RawField]:
@@ -790,14 +801,15 @@ def decode_fields(data: bytes | str | msgspec.Raw | Sequence[RawField]) -> list[
         Typed schemas, one per entry, in order; no entry makes this fail.
 
     Raises:
-        msgspec.DecodeError: ``data`` is not JSON of an array (or ``null``).
+        msgspec.DecodeError: ``data`` is not JSON of an array (or ``null``);
+            invalid UTF-8 outside the entries included.
     """
     if not isinstance(data, (bytes, str, msgspec.Raw)):
         return [f.to_schema() for f in data]
     try:
         entries = _RAW_FIELDS.decode(data) or []
-    except msgspec.ValidationError:
-        entries = _read_entries(_RAW_ITEMS.decode(data) or (), "field list")
+    except (msgspec.ValidationError, UnicodeError):  # an entry did not fit or is not UTF-8
+        entries = _read_entries(_decode_outer(_RAW_ITEMS, data) or (), "field list")
     return [f.to_schema() for f in entries]
 
 
@@ -816,12 +828,13 @@ def decode_field_page(data: bytes | str | msgspec.Raw) -> tuple[list[FieldSchema
 
     Raises:
         msgspec.DecodeError: ``data`` is not such an object (``items`` not an
-            array, ``has_more`` not a boolean ...); no entry makes it fail.
+            array, ``has_more`` not a boolean, invalid UTF-8 outside the
+            entries ...); no entry makes it fail.
     """
     try:
         page = _FIELD_PAGE.decode(data)
-    except msgspec.ValidationError:
-        loose = _LOOSE_PAGE.decode(data)
+    except (msgspec.ValidationError, UnicodeError):  # an entry did not fit or is not UTF-8
+        loose = _decode_outer(_LOOSE_PAGE, data)
         page = FieldPage(
             items=None if loose.items is None else _read_entries(loose.items, "field list"),
             has_more=loose.has_more,

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from bitable_async.batching import ChunkSpan, check_chunk_size, flatten, run_chunks
-from bitable_async.errors import ResponseDecodeError
+from bitable_async.errors import JSON_DECODE_ERRORS, ResponseDecodeError, decode_failure
 from bitable_async.models.apaas import (
     ApaasBatchQueryResult,
     ApaasCriterion,
@@ -255,9 +255,9 @@ class ApaasRecordsResource(Resource):
         elif isinstance(data.items, str):
             try:
                 items = _items_decoder.decode(data.items) if data.items.strip() else []
-            except msgspec.DecodeError as exc:
+            except JSON_DECODE_ERRORS as exc:
                 raise ResponseDecodeError(
-                    f"batch_query items is not a JSON list of objects: {exc}",
+                    f"batch_query items is not a JSON list of objects: {decode_failure(exc)}",
                     path=f"{self._base}/batch_query",
                     method="POST",
                 ) from None

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from bitable_async.errors import ResponseDecodeError
+from bitable_async.errors import JSON_DECODE_ERRORS, ResponseDecodeError
 from bitable_async.models.fields import FieldSchema, decode_field, decode_fields
 from bitable_async.pagination import Page, PageIterator, resolve_page_size
 from bitable_async.resources._base import WRITE, CallContext, TableResource, path_id, query
@@ -150,7 +150,7 @@ class FieldsResource(TableResource):
             data = await self._call("GET", path, _FieldListData, params=params)
             try:
                 schemas = decode_fields(data.items)
-            except msgspec.DecodeError:
+            except JSON_DECODE_ERRORS:
                 # The page itself is unusable (no entry can make this fail).
                 raise ResponseDecodeError(
                     "field list items is not an array", code=0, method="GET", path=path

@@ -1,21 +1,36 @@
-"""Cells and records holding invalid UTF-8 give the errors other undecodable input gives.
+"""Invalid UTF-8 in cells, records, field entries and events: the usual errors.
 
 msgspec raises ``UnicodeDecodeError`` (not ``msgspec.DecodeError``) when it
 decodes a string holding invalid UTF-8 into ``str`` or ``Any``. A cell like that
 is a cell that cannot be read (``FieldValueError`` naming the record and field,
 on the fast path too); invalid UTF-8 outside the cells makes the records
-``msgspec.DecodeError`` like any other input that is not JSON.
+``msgspec.DecodeError`` like any other input that is not JSON. A field entry or
+a field-changed value holding it is read as far as it can be, like any odd
+entry; elsewhere in an event body it is "not a valid event body".
 """
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Annotated, Any
 
 import msgspec
 import pytest
-from _values_support import seed_schema
+from _values_support import example, seed_schema
 
 from bitable_async.errors import FieldValueError
+from bitable_async.events import FieldChangedEvent, decode_event
+from bitable_async.models.fields import (
+    FieldSchema,
+    NumberField,
+    NumberProperty,
+    TextField,
+    UnknownField,
+    decode_field,
+    decode_field_page,
+    decode_fields,
+)
 from bitable_async.models.record import RawRecord
 from bitable_async.resources.record_io import decode_one
 from bitable_async.values import Field, RecordCodec, RecordModel
@@ -133,3 +148,124 @@ def test_a_write_answer_cell_with_invalid_utf8_is_taken_as_written() -> None:
     written: Any = decode_one(CODEC, {"多行文本": "sent", "数字": 3}, raw, 0, {})
     assert written.record_id == "rec1"
     assert written.fields == {"多行文本": None, "数字": 3}
+
+
+# --------------------------------------------------------------------------- field lists
+
+BAD = b"bad\x80"
+"""Replaces the placeholder string ``@BAD@`` in encoded JSON (a string, not UTF-8)."""
+
+
+def _with_bad(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode().replace(b"@BAD@", BAD)
+
+
+FIELD_ENTRIES: list[Any] = [
+    {"field_id": "fldText", "field_name": "Text", "type": 1},
+    {"field_id": "fldName", "field_name": "@BAD@", "type": 2},
+    {"field_id": "fldDesc", "field_name": "Desc", "type": 1, "description": "@BAD@"},
+    {"field_id": "fldProp", "field_name": "Prop", "type": 2, "property": {"formatter": "@BAD@"}},
+    {"field_id": "fldNum", "field_name": "Num", "type": 2, "property": {"formatter": "0.0"}},
+]
+
+
+def _check_field_list(schemas: list[FieldSchema]) -> None:
+    text, name, desc, prop, num = schemas
+    assert isinstance(text, TextField)
+    assert (text.field_name, text.entry_error) == ("Text", None)
+    assert isinstance(num, NumberField)
+    assert num.property == NumberProperty(formatter="0.0")
+    # a field name that is not UTF-8: kept as an entry that cannot be typed
+    assert isinstance(name, UnknownField)
+    assert (name.field_id, name.field_name) == ("fldName", "")
+    assert name.entry_error is not None
+    assert "field_name: invalid UTF-8" in name.entry_error
+    assert name.raw_entry is None  # not readable JSON
+    # a description that is not UTF-8: the field keeps its class, without the description
+    assert isinstance(desc, TextField)
+    assert (desc.field_id, desc.field_name, desc.description) == ("fldDesc", "Desc", None)
+    assert desc.entry_error is not None
+    assert "description: invalid UTF-8" in desc.entry_error
+    # a property that is not UTF-8: the field keeps its class, the property is unread
+    assert isinstance(prop, NumberField)
+    assert (prop.field_name, prop.property, prop.raw_property) == ("Prop", None, None)
+    assert prop.property_error is not None
+    assert "invalid UTF-8" in prop.property_error
+
+
+def test_a_field_list_page_with_invalid_utf8_keeps_every_entry() -> None:
+    page = _with_bad({"items": FIELD_ENTRIES, "has_more": True, "page_token": "pt1"})
+    schemas, meta = decode_field_page(page)
+    _check_field_list(schemas)
+    assert (meta.has_more, meta.page_token) == (True, "pt1")
+    _check_field_list(decode_fields(_with_bad(FIELD_ENTRIES)))
+    # one field (a create / update answer)
+    assert decode_field(_with_bad(FIELD_ENTRIES[1])) == schemas[1]
+
+
+def test_invalid_utf8_outside_the_field_entries_is_a_decode_error() -> None:
+    page = _with_bad({"items": FIELD_ENTRIES[:1], "has_more": True, "page_token": "@BAD@"})
+    with pytest.raises(msgspec.DecodeError, match="invalid UTF-8"):
+        decode_field_page(page)
+
+
+# --------------------------------------------------------------------------- events
+
+FIELD_EVENT = example("event.drive.file.bitable_field_changed_v1.json")
+RECORD_EVENT = example("event.drive.file.bitable_record_changed_v1.json")
+
+
+def test_a_field_changed_value_with_invalid_utf8_is_read_leniently() -> None:
+    body = copy.deepcopy(FIELD_EVENT)
+    body["event"]["action_list"][0]["before_value"]["name"] = "@BAD@"
+    decoded = decode_event(_with_bad(body))
+    assert isinstance(decoded, FieldChangedEvent)
+    (action,) = decoded.event.action_list
+    expected = decode_event(json.dumps(FIELD_EVENT))
+    assert isinstance(expected, FieldChangedEvent)
+    assert action.after_value == expected.event.action_list[0].after_value
+    odd = action.before_value
+    assert odd is not None
+    assert (odd.id, odd.name, odd.type) == ("fldmj5qNii", "", 20)
+    schema = odd.schema()
+    assert schema.entry_error is not None
+    assert "name: invalid UTF-8" in schema.entry_error
+
+
+@pytest.mark.parametrize("event", [FIELD_EVENT, RECORD_EVENT])
+def test_an_event_body_with_invalid_utf8_elsewhere_is_not_a_valid_event_body(
+    event: dict[str, Any],
+) -> None:
+    body = copy.deepcopy(event)
+    body["header"]["event_id"] = "@BAD@"
+    with pytest.raises(ValueError, match="not a valid event body: invalid UTF-8") as info:
+        decode_event(_with_bad(body))
+    assert not isinstance(info.value, UnicodeError)
+    # a parsed body holding what JSON's \ud800 escape gives (not UTF-8 either)
+    parsed = copy.deepcopy(event)
+    parsed["header"]["event_id"] = "\ud800"
+    with pytest.raises(ValueError, match="not a valid event body: invalid UTF-8") as info:
+        decode_event(parsed)
+    assert not isinstance(info.value, UnicodeError)
+
+
+def test_record_changed_values_with_invalid_utf8() -> None:
+    codec = RecordCodec.from_fields(
+        [
+            TextField(field_name="Title", field_id="fldT"),
+            NumberField(field_name="N", field_id="fldN"),
+        ]
+    )
+    values = [
+        {"field_id": "fldT", "field_value": b'"bad\x80"'},
+        {"field_id": "fldX", "field_value": b'"bad\x80"'},
+    ]
+    with pytest.raises(FieldValueError, match="invalid UTF-8") as info:
+        codec.decode_event_values(values)
+    assert info.value.field_name == "Title"
+    # a value of a field the schema does not know is kept as received
+    assert codec.decode_event_values(values[1:]) == {"fldX": b'"bad\x80"'}
+    lone = [{"field_id": "fldX", "field_value": '"\ud800"'}]  # a str JSON's escapes can give
+    assert codec.decode_event_values(lone) == {"fldX": '"\ud800"'}
+    with pytest.raises(FieldValueError, match="invalid UTF-8"):
+        codec.decode_event_values([{"field_id": "fldT", "field_value": '"\ud800"'}])

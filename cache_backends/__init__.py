@@ -64,9 +64,13 @@ class CachedToken(msgspec.Struct, frozen=True):
             The decoded token.
 
         Raises:
-            msgspec.DecodeError: the bytes are not a valid encoded token.
+            msgspec.DecodeError: the bytes are not a valid encoded token
+                (invalid UTF-8 in the token included).
         """
-        return _DECODER.decode(data)
+        try:
+            return _DECODER.decode(data)
+        except UnicodeError:  # msgspec does not wrap invalid UTF-8 in a string
+            raise msgspec.DecodeError("the token is not valid UTF-8") from None
 
     def remaining(self, now: float) -> float:
         """Seconds of validity left at ``now`` (negative once expired).

@@ -21,10 +21,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
-import msgspec
 
 from bitable_async.auth.base import TokenFetcher
-from bitable_async.errors import BitableError, ConfigurationError, ServerError
+from bitable_async.errors import JSON_DECODE_ERRORS, BitableError, ConfigurationError, ServerError
 from cache_backends import CachedToken, CompareDelete, RefreshLease, TokenCache, cache_key
 
 __all__ = [
@@ -175,7 +174,7 @@ class TokenManager:
             return memo
         try:
             decoded = CachedToken.decode(raw)
-        except msgspec.DecodeError:
+        except JSON_DECODE_ERRORS:
             logger.warning("ignoring an undecodable token cache entry for key %r", key)
             return None
         self._memo[key] = (raw, decoded)

@@ -34,7 +34,15 @@ from bitable_async.cli.common import (
     table_options,
 )
 from bitable_async.cli.convert import RowConverter, RowRejected, UnknownColumnsError
-from bitable_async.cli.sources import Format, count_rows, format_for, read_header, read_rows
+from bitable_async.cli.sources import (
+    Format,
+    count_rows,
+    format_for,
+    open_source,
+    read_header,
+    read_rows,
+    stdin_source,
+)
 from bitable_async.errors import FieldValueError
 
 __all__ = ["ImportReport", "import_command"]
@@ -131,10 +139,10 @@ def import_command(
     options = _Options(in_fmt, upsert_keys, sep, delimiter, _tz(tz_name), ignore_column,
                        attachment_tokens, progress)
     if source == "-":
-        report = run(_import(conn, app_token, table, sys.stdin, None, options))
+        report = run(_import(conn, app_token, table, stdin_source(), None, options))
     else:
         try:
-            f = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            f = open_source(source)
         except OSError as exc:
             raise click.FileError(source, hint=exc.strerror or str(exc)) from None
         with f:
@@ -175,7 +183,10 @@ async def _import(
         )
         csv_reader = None
         if opts.fmt == "csv":
-            header, csv_reader = await read_header(f, opts.delimiter)
+            try:
+                header, csv_reader = await read_header(f, opts.delimiter)
+            except ValueError as exc:  # bytes that are not UTF-8
+                raise click.UsageError(str(exc)) from None
             dupes = sorted({c for c in header if header.count(c) > 1})
             if dupes:
                 raise click.UsageError(f"duplicate column(s) {', '.join(map(repr, dupes))}")

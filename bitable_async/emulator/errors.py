@@ -5,6 +5,13 @@ The emulator never imports the SDK's error table: it is an independent oracle.
 
 from __future__ import annotations
 
+import msgspec
+
+# What msgspec raises for a request body it cannot read: DecodeError, and a
+# UnicodeDecodeError (which it does not wrap) for invalid UTF-8 inside a string
+# or key. The emulator keeps its own tuple rather than the SDK's.
+JSON_DECODE_ERRORS: tuple[type[Exception], ...] = (msgspec.DecodeError, UnicodeError)
+
 # Gateway / auth codes (supplement.md).
 AUTH_HEADER_MISSING = 99991661
 TOKEN_INVALID = 99991663

@@ -80,7 +80,7 @@ def _fault_response(decision: FaultDecision) -> tuple[web.Response, int]:
 async def _record_count(request: web.Request) -> int:
     try:
         body = msgspec.json.decode(await request.read()) if request.can_read_body else None
-    except msgspec.DecodeError:
+    except E.JSON_DECODE_ERRORS:
         return 1
     if body is not None:
         request[DECODED_BODY] = body  # body_json reuses it instead of decoding again

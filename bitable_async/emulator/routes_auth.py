@@ -18,7 +18,7 @@ from .runtime import Runtime, runtime
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         value = msgspec.json.decode(await request.read() or b"{}")
-    except msgspec.DecodeError:
+    except E.JSON_DECODE_ERRORS:
         raise ApiError(E.APP_ID_INVALID, "request body is not valid JSON") from None
     if not isinstance(value, dict):
         raise ApiError(E.APP_ID_INVALID, "request body must be a JSON object")

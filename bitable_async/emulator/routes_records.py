@@ -247,7 +247,7 @@ def _field_ids(table: TableState, names: Any, code: int = E.INVALID_FIELD_NAMES)
 def _json_param(raw: str, code: int, what: str) -> Any:
     try:
         return msgspec.json.decode(raw.encode())
-    except msgspec.DecodeError:
+    except E.JSON_DECODE_ERRORS:
         raise ApiError(code, f"{what} must be a JSON array string") from None
 
 

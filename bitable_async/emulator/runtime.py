@@ -149,7 +149,7 @@ async def body_json(request: web.Request, *, required: bool = True) -> dict[str,
     else:
         try:
             value = msgspec.json.decode(raw)
-        except msgspec.DecodeError:
+        except E.JSON_DECODE_ERRORS:
             raise ApiError(E.WRONG_JSON, "request body is not valid JSON") from None
     if not isinstance(value, dict):
         raise ApiError(E.WRONG_BODY, "request body must be a JSON object")

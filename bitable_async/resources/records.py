@@ -32,7 +32,6 @@ from bitable_async.resources.record_io import record_ids as _ids
 from bitable_async.resources.record_writes import RecordWrites
 from bitable_async.resources.schema import TableSchema
 from bitable_async.resources.search import SearchFilterLike, SortLike, filter_body, sort_body
-from bitable_async.values.base import decode_raw_records
 from bitable_async.values.model import ModelCodec, RecordModel
 from bitable_async.values.record_codec import RecordCodec
 
@@ -95,11 +94,13 @@ class _RawPage(msgspec.Struct):
     total: int | None = None
 
 
-_RAW_LIST = msgspec.json.Decoder(list[RawRecord])
+def _empty(raw: msgspec.Raw) -> bool:
+    # A short Raw only: copying a page's bytes to look at them costs a memcpy per page.
+    return len(raw) <= 8 and bytes(raw).strip() in (b"null", b"[]", b"")
 
 
 def _decode_list(codec: RecordCodec, raw: msgspec.Raw) -> list[Record]:
-    if bytes(raw).strip() in (b"null", b"[]"):
+    if _empty(raw):
         return []
     return codec.decode_record_list(raw)
 
@@ -107,9 +108,9 @@ def _decode_list(codec: RecordCodec, raw: msgspec.Raw) -> list[Record]:
 def _decode_items(codec: RecordCodec, model: ModelCodec[Any] | None, raw: msgspec.Raw) -> list[Any]:
     if model is None:
         return _decode_list(codec, raw)
-    if bytes(raw).strip() in (b"null", b"[]"):
+    if _empty(raw):
         return []
-    return model.decode_records(decode_raw_records(_RAW_LIST, raw))
+    return model.decode_record_list(raw)
 
 
 def _model_codec(codec: RecordCodec, model: type[RecordModel] | None) -> ModelCodec[Any] | None:

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from bitable_async.values.record_codec import RecordCodec
 
 _RAW_PAGE = msgspec.json.Decoder(RawRecordPage)
+_RAW_LIST = msgspec.json.Decoder(list[RawRecord])
 _ANSWER_CELL_ERRORS: tuple[type[Exception], ...] = (CellValueError, *JSON_DECODE_ERRORS)
 
 __all__ = ["Field", "ModelCodec", "ModelPage", "RecordModel", "UnsetAttributeError"]
@@ -387,7 +388,9 @@ class ModelCodec(Generic[M]):
         if record_codec.fast_path:
             # Pages are read into a Struct of the model's fields only: msgspec
             # skips the other cells without building them.
-            self._page_decoder, at = record_codec._subset_decoder(p.field_name for p in plans)
+            self._page_decoder, self._list_decoder, at = record_codec._subset_decoder(
+                p.field_name for p in plans
+            )
             self._page_positions = tuple(at[p.field_name] for p in self._plans)
 
     # ---------------------------------------------------------------- decode
@@ -514,22 +517,43 @@ class ModelCodec(Generic[M]):
             except (msgspec.ValidationError, UnicodeError):
                 pass  # the cell-by-cell path below names the record and field
             else:
-                at = self._page_positions
-                build = self._build
-                items = [
-                    build(
-                        r.record_id if r.record_id is not None else r.id,
-                        astuple(r.fields),
-                        i,
-                        at,
-                    )
-                    for i, r in enumerate(page.items or ())
-                ]
+                items = self._build_all(page.items or ())
                 return ModelPage(items, page.has_more, page.page_token, page.total)
         raw = decode_raw_records(_RAW_PAGE, data)
         return ModelPage(
             self.decode_records(raw.items or []), raw.has_more, raw.page_token, raw.total
         )
+
+    def decode_record_list(self, data: bytes | str | msgspec.Raw) -> list[M]:
+        """Decode a JSON array of records (``items`` of list / search) straight into instances.
+
+        Args:
+            data: JSON of the array.
+
+        Returns:
+            Instances, in order.
+
+        Raises:
+            FieldValueError: as :meth:`decode_page`.
+            msgspec.ValidationError: a record itself is malformed.
+            msgspec.DecodeError: ``data`` is not JSON.
+        """
+        if self.record_codec.fast_path:
+            try:
+                items: Any = self._list_decoder.decode(data)
+            except (msgspec.ValidationError, UnicodeError):
+                pass  # the cell-by-cell path below names the record and field
+            else:
+                return self._build_all(items)
+        return self.decode_records(decode_raw_records(_RAW_LIST, data))
+
+    def _build_all(self, items: Sequence[Any]) -> list[M]:
+        at = self._page_positions
+        build = self._build
+        return [
+            build(r.record_id if r.record_id is not None else r.id, astuple(r.fields), i, at)
+            for i, r in enumerate(items)
+        ]
 
     def decode_written(
         self,

@@ -312,7 +312,10 @@ class RecordCodec:
         self.record_type, self.page_type = self._wire_types(pairs)
         self._page_decoder = msgspec.json.Decoder(self.page_type)
         self._list_decoder = msgspec.json.Decoder(list[self.record_type])  # type: ignore[name-defined]
-        self._subsets: dict[frozenset[str], tuple[msgspec.json.Decoder[Any], dict[str, int]]] = {}
+        self._subsets: dict[
+            frozenset[str],
+            tuple[msgspec.json.Decoder[Any], msgspec.json.Decoder[Any], dict[str, int]],
+        ] = {}
 
     def _wire_types(
         self, pairs: Sequence[tuple[str, str]]
@@ -361,8 +364,8 @@ class RecordCodec:
 
     def _subset_decoder(
         self, names: Iterable[str]
-    ) -> tuple[msgspec.json.Decoder[Any], dict[str, int]]:
-        """A page decoder that reads only the cells of some fields (built once per set).
+    ) -> tuple[msgspec.json.Decoder[Any], msgspec.json.Decoder[Any], dict[str, int]]:
+        """Decoders that read only the cells of some fields (built once per set).
 
         Record models use it: a model of 10 of a table's 40 fields pays msgspec
         only for its 10 cells. Only valid with :attr:`fast_path`.
@@ -371,8 +374,9 @@ class RecordCodec:
             names: field names of this table.
 
         Returns:
-            The decoder of pages of :attr:`page_type`'s shape whose ``fields``
-            hold only those cells, and each name's position in ``astuple(fields)``.
+            The decoders of pages (:attr:`page_type`'s shape) and of record
+            arrays whose records' ``fields`` hold only those cells, and each
+            name's position in ``astuple(fields)``.
         """
         key = frozenset(names)
         cached = self._subsets.get(key)
@@ -382,9 +386,13 @@ class RecordCodec:
                 for attr, name in zip(self._attrs, self._names, strict=True)
                 if name in key
             ]
-            _, page_type = self._wire_types(pairs)
+            record_type, page_type = self._wire_types(pairs)
             positions = {name: i for i, (_, name) in enumerate(pairs)}
-            cached = self._subsets[key] = (msgspec.json.Decoder(page_type), positions)
+            cached = self._subsets[key] = (
+                msgspec.json.Decoder(page_type),
+                msgspec.json.Decoder(list[record_type]),  # type: ignore[valid-type]
+                positions,
+            )
         return cached
 
     # ---------------------------------------------------------------- lookup

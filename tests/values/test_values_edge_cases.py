@@ -11,7 +11,7 @@ import pytest
 
 from bitable_async.errors import FieldValueError
 from bitable_async.models.fields import NumberField, PhoneField
-from bitable_async.models.record import RawRecordPage
+from bitable_async.models.record import RawRecord, RawRecordPage
 from bitable_async.values import Field, RecordCodec, RecordModel
 
 CODEC = RecordCodec.from_fields([NumberField(field_name="n"), PhoneField(field_name="tel")])
@@ -95,3 +95,21 @@ def test_a_model_page_reads_its_own_fields_and_agrees_with_the_cell_path() -> No
             b'{"items":[{"record_id":"a","fields":{}},{"record_id":"z","fields":{"n":[]}}]}'
         )
     assert (info.value.record_index, info.value.record_id, info.value.field_name) == (1, "z", "n")
+
+
+def test_a_model_record_list_takes_the_fast_path_and_agrees_with_the_cell_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """records.list(model=...) decodes its items array with the model's own Struct."""
+    from bitable_async.values.model import ModelCodec
+
+    mc = CODEC.model_codec(Amount)
+    valid = b'[{"record_id":"a","fields":{"n":"3","tel":{"x":1}}},{"id":"b","fields":{}}]'
+    odd = b'[{"record_id":"a","fields":{"n":{"bad":1},"n":2}}]'
+    expected = mc.decode_records(msgspec.json.decode(valid, type=list[RawRecord]))
+    assert mc.decode_record_list(odd)[0].n == 2.0  # refused by the fast path: cell path
+    with monkeypatch.context() as m:
+        m.setattr(ModelCodec, "decode_records", None)  # the fast path must not need it
+        got = mc.decode_record_list(valid)
+    assert got == expected
+    assert [(x.record_id, x.n) for x in got] == [("a", 3.0), ("b", None)]

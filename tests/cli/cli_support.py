@@ -7,10 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from click.testing import CliRunner, Result
+from emulated_support import client_on
 
 from bitable_async.cli.app import cli
-from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.handles import TableHandle
 from bitable_async.models.record import Record
 
@@ -31,7 +30,11 @@ def invoke(emu: Any, *args: str, input: str | None = None) -> Result:
     """Run ``bitable-async <args>`` in-process with credentials from the environment."""
     runner = CliRunner()
     result = runner.invoke(
-        cli, list(args), env=env_for(emu), input=input, catch_exceptions=False,
+        cli,
+        list(args),
+        env=env_for(emu),
+        input=input,
+        catch_exceptions=False,
         prog_name="bitable-async",
     )
     assert emu.app_secret not in result.output  # never echoed
@@ -43,10 +46,7 @@ def with_table(emu: Any, table_id: str, fn: Callable[[TableHandle], Awaitable[T]
     """Run ``fn(handle)`` with an SDK client on the emulator (its own event loop)."""
 
     async def main() -> T:
-        config = ClientConfig(rate_limit=RateLimitConfig(enabled=False))
-        async with BitableClient(
-            emu.app_id, emu.app_secret, base_url=emu.base_url, config=config
-        ) as client:
+        async with client_on(emu) as client:
             return await fn(client.table(emu.app_token, table_id))
 
     return asyncio.run(main())

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from emu_support import Client
+from emulated_seeds import projects_and_tasks
 
 from bitable_async.emulator import Emulator, EmulatorConfig, ManualClock
 from bitable_async.emulator.config import (
@@ -33,34 +34,13 @@ MAY_1_2024 = 1714521600000  # 2024-05-01T00:00:00Z
 
 
 def _seed() -> SeedApp:
-    projects = SeedTable(
-        "Projects",
-        [
-            SeedField("Name", 1),
-            SeedField("Stage", 3, {"options": [{"name": "Build"}, {"name": "Ship"}]}),
-            SeedField("Labels", 4, {"options": [{"name": "x"}, {"name": "y"}, {"name": "z"}]}),
-            SeedField("Budget", 2, {"formatter": "0"}),
-        ],
-        records=[
-            {"Name": "Alpha", "Stage": "Build", "Labels": ["x", "y"], "Budget": 1200},
-            {"Name": "Beta", "Stage": "Ship", "Labels": ["z"], "Budget": 5},
-            {"Name": "Empty"},
-        ],
-        table_id=PROJECTS,
+    return projects_and_tasks(
+        "Derived",
+        app_token=APP,
+        projects_id=PROJECTS,
+        tasks_id=TASKS,
+        more_projects=[{"Name": "Empty"}],
     )
-    tasks = SeedTable(
-        "Tasks",
-        [
-            SeedField("Name", 1),
-            SeedField("Due", 5, {"date_formatter": "yyyy/MM/dd"}),
-            SeedField("Project", 18, {"multiple": True, "table_id": PROJECTS}),
-            SeedField("Project stage", 19, lookup=SeedLookup("Project", "Stage")),
-            SeedField("Project labels", 19, lookup=SeedLookup("Project", "Labels")),
-            SeedField("Project budget", 19, lookup=SeedLookup("Project", "Budget")),
-        ],
-        table_id=TASKS,
-    )
-    return SeedApp("Derived", app_token=APP, tables=[projects, tasks])
 
 
 @pytest_asyncio.fixture

@@ -29,10 +29,9 @@ from typing import Any
 
 import msgspec
 import pytest
+from emulated_support import client_on
 
 from bitable_async.bulk import bulk_upsert
-from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator.config import (
     EmulatorConfig,
     SeedApp,
@@ -177,15 +176,9 @@ def _row(env: Env, i: int, tag: str, name: str | None = None) -> dict[str, Any]:
     }
 
 
-def _client(env: Env) -> BitableClient:
-    emu = env.emu
-    config = ClientConfig(rate_limit=RateLimitConfig(enabled=False))
-    return BitableClient(emu.app_id, emu.app_secret, base_url=emu.base_url, config=config)
-
-
 async def _prepare(env: Env) -> None:
     """Upload one file and write the 500 base records (on the emulator's own loop)."""
-    async with _client(env) as bc:
+    async with client_on(env.emu) as bc:
         file = await bc.app(APP).attachments.upload(b"bad input", file_name="a.txt")
         env.file_token = file.file_token
         rows = [_row(env, i, "base") for i in range(BATCH)]
@@ -209,7 +202,7 @@ def env() -> Iterator[Env]:
 
 @asynccontextmanager
 async def _table(env: Env) -> AsyncIterator[TableHandle]:
-    async with _client(env) as bc:
+    async with client_on(env.emu) as bc:
         yield bc.table(APP, WIDE)
 
 
@@ -449,7 +442,7 @@ async def test_bulk_upsert_skips_record_317_and_never_sends_it(env: Env, case: C
     """bulk_upsert's contract: a bad row is reported and skipped; the rest lands."""
     tag = f"upsert {case.id}"
     rows = _with_bad([_row(env, i, tag, name=f"base {i}") for i in range(BATCH)], case)
-    async with _client(env) as bc:
+    async with client_on(env.emu) as bc:
         before = _server_state(env)
         summary = await bulk_upsert(bc.table(APP, WIDE), rows, key="Name")
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from emulated_support import client_on
 
 from bitable_async._wire import RawResponse
-from bitable_async.client import BitableClient
 from bitable_async.config import ClientConfig, RateLimitConfig, RetryConfig
 from bitable_async.emulator import Emulator, EmulatorConfig, demo_seed
 from bitable_async.emulator.config import FaultConfig
@@ -44,9 +44,7 @@ async def test_dropped_batch_create_answers_are_retried_with_the_same_token_and_
         rate_limit=RateLimitConfig(enabled=False),
         retry=RetryConfig(max_attempts=12, base=0.001, cap=0.001),
     )
-    async with BitableClient(
-        emu.app_id, emu.app_secret, base_url=emu.base_url, config=config, sleep=_no_sleep
-    ) as bc:
+    async with client_on(emu, config=config, sleep=_no_sleep) as bc:
         # A request hook: the client_token of every batch_create attempt on the wire.
         tokens: list[str] = []
         send = bc.transport._send

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from emulated_support import client_on
 
 from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator import Emulator, EmulatorConfig, demo_seed
 from bitable_async.errors import ResponseDecodeError
 from bitable_async.models.fields import (
@@ -55,10 +55,7 @@ async def emu() -> AsyncIterator[Emulator]:
 
 @pytest_asyncio.fixture
 async def bc(emu: Emulator) -> AsyncIterator[BitableClient]:
-    config = ClientConfig(rate_limit=RateLimitConfig(enabled=False))
-    async with BitableClient(
-        emu.app_id, emu.app_secret, base_url=emu.base_url, config=config, sleep=_no_sleep
-    ) as client:
+    async with client_on(emu, sleep=_no_sleep) as client:
         yield client
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from emulated_support import client_on
 
 from bitable_async.batching import BatchError
 from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator import Emulator, EmulatorConfig, demo_seed
 from bitable_async.errors import PermissionDeniedError
 from bitable_async.models.apaas import ApaasCondition, ApaasCriterion, ApaasOperand, ApaasOrderBy
@@ -30,13 +30,7 @@ async def emu() -> AsyncIterator[Emulator]:
 
 @pytest_asyncio.fixture
 async def bc(emu: Emulator) -> AsyncIterator[BitableClient]:
-    async with BitableClient(
-        emu.app_id,
-        emu.app_secret,
-        base_url=emu.base_url,
-        config=ClientConfig(rate_limit=RateLimitConfig(enabled=False)),
-        sleep=_no_sleep,
-    ) as client:
+    async with client_on(emu, sleep=_no_sleep) as client:
         yield client
 
 

@@ -8,10 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from emulated_support import emulated_client
 
-from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
-from bitable_async.emulator import Emulator, EmulatorConfig, SeedApp, SeedField, SeedTable
+from bitable_async.emulator import EmulatorConfig, SeedApp, SeedField, SeedTable
 from bitable_async.handles import TableHandle
 
 N = 20_000
@@ -33,16 +32,7 @@ async def big_table() -> AsyncIterator[TableHandle]:
         ]
     )
     config = EmulatorConfig(seed_apps=[seed], rate_limits_enabled=False)
-    async with (
-        Emulator(config) as emu,
-        BitableClient(
-            emu.app_id,
-            emu.app_secret,
-            base_url=emu.base_url,
-            config=ClientConfig(rate_limit=RateLimitConfig(enabled=False)),
-            sleep=_no_sleep,
-        ) as client,
-    ):
+    async with emulated_client(config, sleep=_no_sleep) as (emu, client):
         table = client.table(emu.app_token, "tblBig")
         # Any iterable of any length: a generator, chunked into 40 calls of 500.
         created = await table.records.batch_create({"Name": f"r{i}", "N": i} for i in range(N))

@@ -19,17 +19,14 @@ from typing import Annotated, Any
 
 import pytest
 import pytest_asyncio
+from emulated_seeds import projects_and_tasks
+from emulated_support import emulated_client
 
 from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator.config import (
     EmulatorConfig,
     SeedApp,
-    SeedField,
-    SeedLookup,
-    SeedTable,
 )
-from bitable_async.emulator.server import Emulator
 from bitable_async.errors import FieldValueError
 from bitable_async.handles import TableHandle
 from bitable_async.models.fields import FieldSchema, FormulaField, FormulaProperty
@@ -45,33 +42,7 @@ MAY_1_MS = 1714521600000
 
 
 def _seed() -> SeedApp:
-    projects = SeedTable(
-        "Projects",
-        [
-            SeedField("Name", 1),
-            SeedField("Stage", 3, {"options": [{"name": "Build"}, {"name": "Ship"}]}),
-            SeedField("Labels", 4, {"options": [{"name": "x"}, {"name": "y"}, {"name": "z"}]}),
-            SeedField("Budget", 2, {"formatter": "0"}),
-        ],
-        records=[
-            {"Name": "Alpha", "Stage": "Build", "Labels": ["x", "y"], "Budget": 1200},
-            {"Name": "Beta", "Stage": "Ship", "Labels": ["z"], "Budget": 5},
-        ],
-        table_id=PROJECTS,
-    )
-    tasks = SeedTable(
-        "Tasks",
-        [
-            SeedField("Name", 1),
-            SeedField("Due", 5, {"date_formatter": "yyyy/MM/dd"}),
-            SeedField("Project", 18, {"multiple": True, "table_id": PROJECTS}),
-            SeedField("Project stage", 19, lookup=SeedLookup("Project", "Stage")),
-            SeedField("Project labels", 19, lookup=SeedLookup("Project", "Labels")),
-            SeedField("Project budget", 19, lookup=SeedLookup("Project", "Budget")),
-        ],
-        table_id=TASKS,
-    )
-    return SeedApp("Formula refs", app_token=APP, tables=[projects, tasks])
+    return projects_and_tasks("Formula refs", app_token=APP, projects_id=PROJECTS, tasks_id=TASKS)
 
 
 @dataclass
@@ -92,15 +63,7 @@ class Env:
 @pytest_asyncio.fixture
 async def env() -> AsyncIterator[Env]:
     config = EmulatorConfig(seed_apps=[_seed()], rate_limits_enabled=False)
-    async with (
-        Emulator(config) as emu,
-        BitableClient(
-            emu.app_id,
-            emu.app_secret,
-            base_url=emu.base_url,
-            config=ClientConfig(rate_limit=RateLimitConfig(enabled=False)),
-        ) as client,
-    ):
+    async with emulated_client(config) as (_, client):
         tasks = client.table(APP, TASKS)
         projects = client.table(APP, PROJECTS)
         due = next(f for f in await tasks.records.schema.fields() if f.field_name == "Due")

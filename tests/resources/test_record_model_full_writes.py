@@ -16,16 +16,17 @@ from typing import Annotated, Any
 
 import pytest
 import pytest_asyncio
+from emulated_support import emulated_client
 
-from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
-from bitable_async.emulator.config import EmulatorConfig, SeedApp, SeedField, SeedTable
+from bitable_async.emulator.config import EmulatorConfig, SeedApp, SeedTable
 from bitable_async.emulator.server import Emulator
 from bitable_async.errors import FieldValueError
 from bitable_async.handles import TableHandle
 from bitable_async.values import LinkValue, Person, Url
 from bitable_async.values.model import Field, RecordModel
 from bitable_async.values.record_codec import BatchFieldValueError
+
+from ._record_models import targets_table, written_fields
 
 APP = "bascnFullWrite01"
 TABLE = "tblFullWrite0001"
@@ -54,30 +55,14 @@ Env = tuple[Emulator, TableHandle, TableHandle]
 
 @pytest_asyncio.fixture
 async def env() -> AsyncIterator[Env]:
-    targets = SeedTable("Targets", [SeedField("Name", 1)], table_id=TARGETS)
-    fields = [
-        SeedField("Key", 1),
-        SeedField("Owners", 11, {"multiple": True}),
-        SeedField("Site", 15),
-        SeedField("Note", 1),
-        SeedField("Refs", 18, {"table_id": TARGETS, "multiple": True}),
-        SeedField("Day", 5),
-        SeedField("Count", 2),
-    ]
+    targets = targets_table(TARGETS)
+    fields = written_fields(TARGETS)
     tasks = SeedTable("Tasks", fields, table_id=TABLE)
     config = EmulatorConfig(
         seed_apps=[SeedApp("F", app_token=APP, tables=[targets, tasks])],
         rate_limits_enabled=False,
     )
-    async with (
-        Emulator(config) as emu,
-        BitableClient(
-            emu.app_id,
-            emu.app_secret,
-            base_url=emu.base_url,
-            config=ClientConfig(rate_limit=RateLimitConfig(enabled=False)),
-        ) as client,
-    ):
+    async with emulated_client(config) as (emu, client):
         yield emu, client.table(APP, TABLE), client.table(APP, TARGETS)
 
 

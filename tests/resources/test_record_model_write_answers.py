@@ -17,14 +17,15 @@ from typing import Annotated, Any
 
 import pytest
 import pytest_asyncio
+from emulated_support import emulated_client
 
-from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator.config import EmulatorConfig, SeedApp, SeedField, SeedTable
 from bitable_async.emulator.server import Emulator
 from bitable_async.handles import TableHandle
 from bitable_async.values import LinkValue, Person, UnsetAttributeError, Url
 from bitable_async.values.model import Field, ModelCodec, RecordModel
+
+from ._record_models import targets_table, written_fields
 
 APP = "bascnWriteAns01"
 TABLE = "tblWriteAnswer1"
@@ -57,32 +58,15 @@ Env = tuple[Emulator, TableHandle, list[str]]
 
 @pytest_asyncio.fixture
 async def env() -> AsyncIterator[Env]:
-    targets = SeedTable("Targets", [SeedField("Name", 1)], table_id=TARGETS)
-    fields = [
-        SeedField("Key", 1),
-        SeedField("Owners", 11, {"multiple": True}),
-        SeedField("Site", 15),
-        SeedField("Note", 1),
-        SeedField("Refs", 18, {"table_id": TARGETS, "multiple": True}),
-        SeedField("Day", 5),
-        SeedField("Count", 2),
-        SeedField("Made", 5, {"auto_fill": True}),
-    ]
+    targets = targets_table(TARGETS)
+    fields = [*written_fields(TARGETS), SeedField("Made", 5, {"auto_fill": True})]
     config = EmulatorConfig(
         seed_apps=[
             SeedApp("W", app_token=APP, tables=[targets, SeedTable("T", fields, table_id=TABLE)])
         ],
         rate_limits_enabled=False,
     )
-    async with (
-        Emulator(config) as emu,
-        BitableClient(
-            emu.app_id,
-            emu.app_secret,
-            base_url=emu.base_url,
-            config=ClientConfig(rate_limit=RateLimitConfig(enabled=False)),
-        ) as client,
-    ):
+    async with emulated_client(config) as (emu, client):
         made = await client.table(APP, TARGETS).records.batch_create([{"Name": "a"}, {"Name": "b"}])
         yield emu, client.table(APP, TABLE), [r.record_id or "" for r in made]
 

@@ -14,10 +14,9 @@ from typing import Annotated
 
 import pytest
 import pytest_asyncio
+from emulated_support import emulated_client
 
 from bitable_async.bulk import bulk_insert
-from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator.config import EmulatorConfig, SeedApp, SeedField, SeedTable
 from bitable_async.emulator.server import Emulator
 from bitable_async.errors import FieldValueError
@@ -25,6 +24,8 @@ from bitable_async.filters import F
 from bitable_async.handles import TableHandle
 from bitable_async.models.record import Record
 from bitable_async.values.model import Field, RecordModel
+
+from ._record_models import Misfit, WrongType
 
 APP = "bascnModels0001"
 TABLE = "tblModels0001"
@@ -36,15 +37,6 @@ class Task(RecordModel):
     note: Annotated[str | None, Field("Note")] = None
 
 
-class Misfit(RecordModel):
-    key: Annotated[str, Field("Key")]
-    missing: Annotated[str, Field("No such field")]
-
-
-class WrongType(RecordModel):
-    n: Annotated[list[str], Field("N")]
-
-
 @pytest_asyncio.fixture
 async def env() -> AsyncIterator[tuple[Emulator, TableHandle]]:
     fields = [SeedField("Key", 1), SeedField("N", 2), SeedField("Note", 1)]
@@ -52,15 +44,7 @@ async def env() -> AsyncIterator[tuple[Emulator, TableHandle]]:
         seed_apps=[SeedApp("M", app_token=APP, tables=[SeedTable("T", fields, table_id=TABLE)])],
         rate_limits_enabled=False,
     )
-    async with (
-        Emulator(config) as emu,
-        BitableClient(
-            emu.app_id,
-            emu.app_secret,
-            base_url=emu.base_url,
-            config=ClientConfig(rate_limit=RateLimitConfig(enabled=False)),
-        ) as client,
-    ):
+    async with emulated_client(config) as (emu, client):
         yield emu, client.table(APP, TABLE)
 
 

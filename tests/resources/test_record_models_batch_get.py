@@ -14,9 +14,8 @@ from typing import Annotated
 
 import pytest
 import pytest_asyncio
+from emulated_support import emulated_client
 
-from bitable_async.client import BitableClient
-from bitable_async.config import ClientConfig, RateLimitConfig
 from bitable_async.emulator.config import EmulatorConfig, SeedApp, SeedField, SeedTable
 from bitable_async.emulator.server import Emulator
 from bitable_async.errors import FieldValueError
@@ -24,6 +23,8 @@ from bitable_async.handles import TableHandle
 from bitable_async.models.record import Record
 from bitable_async.values.model import Field, RecordModel
 from bitable_async.values.types import LinkValue
+
+from ._record_models import Misfit, WrongType
 
 APP = "bascnBatchGetM01"
 TASKS = "tblBgTasks00001"
@@ -41,15 +42,6 @@ class Task(RecordModel):
 class TaskLink(RecordModel):
     key: Annotated[str, Field("Key")]
     targets: Annotated[LinkValue | None, Field("Targets")] = None
-
-
-class Misfit(RecordModel):
-    key: Annotated[str, Field("Key")]
-    missing: Annotated[str, Field("No such field")]
-
-
-class WrongType(RecordModel):
-    n: Annotated[list[str], Field("N")]
 
 
 @dataclass
@@ -80,15 +72,7 @@ async def env() -> AsyncIterator[Env]:
         seed_apps=[SeedApp("BG", app_token=APP, tables=[targets, tasks])],
         rate_limits_enabled=False,
     )
-    async with (
-        Emulator(config) as emu,
-        BitableClient(
-            emu.app_id,
-            emu.app_secret,
-            base_url=emu.base_url,
-            config=ClientConfig(rate_limit=RateLimitConfig(enabled=False)),
-        ) as client,
-    ):
+    async with emulated_client(config) as (emu, client):
         made = await client.table(APP, TARGETS).records.batch_create(
             [{"Name": f"target {i}"} for i in range(4)]
         )

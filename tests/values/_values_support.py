@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import strategies as st
+
 from bitable_async.models.fields import (
     AttachmentField,
     AutoNumberField,
@@ -134,3 +136,18 @@ def derived_schema() -> list[FieldSchema]:
         FormulaField(field_name="公式", property=FormulaProperty(formatter="")),
         LookupField(field_name="查找引用"),
     ]
+
+
+# JSON values of any shape (big integers too), for the property tests of the decoders.
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**64)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=16,
+)

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from _values_support import example
+from _values_support import example, json_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -266,18 +266,6 @@ def test_the_schema_cache_leaves_nameless_entries_out(caplog: pytest.LogCaptureF
 
 # --------------------------------------------------------------------------- hypothesis
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=2**64)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
-    ),
-    max_leaves=16,
-)
 ENTRY_KEYS = [
     "field_id",
     "field_name",

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from _values_support import example, example_bytes
+from _values_support import example, example_bytes, json_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -313,18 +313,6 @@ VALID_CELLS: dict[int, Any] = {
     1005: "17",
 }
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=2**64)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
-    ),
-    max_leaves=16,
-)
 # dictionaries keyed by the documented property keys, with values of any JSON type
 PROPERTY_KEYS = [
     "formatter",

@@ -62,9 +62,21 @@ class RawRecordPage(msgspec.Struct, kw_only=True, gc=False):
 class Record(msgspec.Struct, kw_only=True):
     """A decoded record.
 
-    ``fields`` holds every field of the codec's schema, keyed by field name,
-    with ``None`` for empty or missing cells (cells of fields the schema does not
-    know are dropped: refresh the schema to see them).
+    A record READ (get, batch_get, list, search): ``fields`` holds every field
+    of the codec's schema, keyed by field name, with ``None`` for empty or
+    missing cells (cells of fields the schema does not know are dropped:
+    refresh the schema to see them).
+
+    A record a WRITE returns (``records.create`` / ``update`` /
+    ``batch_create`` / ``batch_update`` of mapping rows, coalesced or not):
+    Bitable answers with the written cells only, so ``fields`` holds only the
+    cells the answer shows (typed like a read; a create's answer may show a
+    cell the server filled itself), plus each written cell the answer leaves
+    out (an emptied cell: ``None``), taken as written. A field that was not
+    part of the write is absent, not ``None``: its cell is unknown, and
+    writing ``fields`` back (``records.update(rid, rec.fields)``) leaves it
+    unchanged. :meth:`get` returns ``default`` and ``rec[name]`` raises
+    ``KeyError`` for it; read the record to know every cell.
 
     Attributes:
         record_id: the record id (``None`` only if the response had none).
@@ -87,6 +99,8 @@ class Record(msgspec.Struct, kw_only=True):
     def get(self, name: str, default: Any = None) -> Any:
         """The value of a field, or ``default`` when it is empty or unknown.
 
+        Unknown includes a field a write's record does not hold (see the class).
+
         Args:
             name: the field name.
             default: returned for a missing or ``None`` value.
@@ -107,7 +121,8 @@ class Record(msgspec.Struct, kw_only=True):
             The typed value.
 
         Raises:
-            KeyError: ``name`` is not a field of the schema.
+            KeyError: ``name`` is not a field of the schema, or (a record a
+                write returned) was not part of the write.
         """
         return self.fields[name]
 

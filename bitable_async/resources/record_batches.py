@@ -219,9 +219,12 @@ class RecordBatchWrites(TableResource):
 
         Returns:
             The created records, in input order: a :class:`Record` for each
-            mapping row, an instance of its model class for each model row
-            (its attributes that were not written are unset: the answer holds
-            the written cells only; see :meth:`ModelCodec.decode_written
+            mapping row, whose ``fields`` hold the cells the answer shows and
+            the written ones (an emptied cell: ``None``) and no other field
+            (the answer holds the written cells only; see :class:`Record`);
+            an instance of its model class for each model row (its attributes
+            that were not written are unset; see
+            :meth:`ModelCodec.decode_written
             <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:
@@ -304,10 +307,13 @@ class RecordBatchWrites(TableResource):
 
         Returns:
             The updated records, in input order: a :class:`Record` for each
-            mapping, an instance of its model class for each model: the
-            written attributes as answered, the other attributes of an
-            instance read from the same record as read, and any other
-            attribute unset (see :meth:`ModelCodec.decode_written
+            mapping, whose ``fields`` hold the written cells (as answered, an
+            emptied one as ``None``) and no other field, so writing them back
+            changes no other cell (see :class:`Record`); an instance of its
+            model class for each model: the written attributes as answered,
+            the other attributes of an instance read from the same record as
+            read, and any other attribute unset (see
+            :meth:`ModelCodec.decode_written
             <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:

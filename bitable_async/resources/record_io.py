@@ -8,7 +8,11 @@ from: a :class:`Record` for a mapping, an instance of the row's model class
 for a model. Bitable answers a write with the written cells only; a model
 instance returned by a write holds those, plus what the written instance had
 read from the same record, and leaves every other attribute unset (never read
-as empty, so a full write of it cannot clear cells it does not know).
+as empty, so a full write of it cannot clear cells it does not know). A
+:class:`Record` returned by a write likewise holds in ``fields`` only the
+cells the answer shows and the written cells it leaves out, never ``None``
+placeholders for the other fields of the schema (writing its ``fields`` back
+cannot clear a cell either).
 """
 
 from __future__ import annotations
@@ -218,8 +222,16 @@ def decode_one(
     """Decode one record a write returned, as the kind of its input row, never failing.
 
     The write is committed by then, so an answer the codec cannot read (a
-    server echoing the write shape) must not turn success into an error: a
-    mapping row then gets its cells as plain JSON values. A model row gets a
+    server echoing the write shape) must not turn success into an error.
+
+    A mapping row gets a :class:`Record` whose ``fields`` hold the answer's
+    cells, typed like a read's, and each written cell the answer leaves out
+    (an emptied cell) or that the codec cannot read, taken as written (the
+    sent cell decoded like a read, or the caller's value when the codec
+    cannot read the sent shape); an answer cell the write did not send and
+    the codec cannot read is kept as plain JSON. No other field is present
+    (unlike a read's record, the schema's other fields are not filled in with
+    ``None``: those cells are unknown). A model row gets a
     new instance of its class that holds what is known of the record after
     the write (:meth:`~bitable_async.values.model.ModelCodec.decode_written`):
     the written attributes as answered (as written when the answer cannot
@@ -244,12 +256,57 @@ def decode_one(
     if isinstance(row, RecordModel):
         return _written_model(codec, row, sent, raw.fields, rid)
     try:
-        return codec.decode_record(raw, index=index)
+        rec = codec.decode_record(raw, index=index, complete=False)
     except FieldValueError as exc:
-        logger.debug("write response record %s kept as sent: %s", raw.rid, exc)
-    return Record(
-        record_id=rid, fields={name: _raw_cell(cell) for name, cell in raw.fields.items()}
-    )
+        logger.debug("write response record %s decoded cell by cell: %s", raw.rid, exc)
+        rec = Record(record_id=rid, fields=_answer_cells(codec, raw.fields, sent, row))
+    else:
+        if rec.record_id is None:
+            rec.record_id = rid
+    fields = rec.fields
+    for name, cell in sent.items():
+        if name not in fields:  # written, but the answer leaves it out (an empty cell)
+            fields[name] = _as_written(codec, name, cell, row)
+    return rec
+
+
+def _as_written(codec: RecordCodec, name: str, cell: Any, row: RowLike | None) -> Any:
+    """The typed value of a cell a write sent, for an answer that does not show it.
+
+    The sent cell decoded like a read (an answer echoes the write's shapes);
+    when the field's codec cannot read it, the caller's value as given.
+    """
+    if cell is None:
+        return None
+    try:
+        return codec.codec(name).decode_builtin(cell)
+    except FieldValueError:
+        if isinstance(row, Mapping) and name in row:
+            return row[name]
+        return cell
+
+
+def _answer_cells(
+    codec: RecordCodec,
+    cells: Mapping[str, msgspec.Raw],
+    sent: Mapping[str, Any],
+    row: RowLike | None,
+) -> dict[str, Any]:
+    """The cells of a write's answer one by one, for an answer the codec cannot read whole.
+
+    A cell that does not decode is taken as written (:func:`_as_written`)
+    when the write sent it, else kept as plain JSON (the write is committed:
+    an odd answer must not turn it into an error).
+    """
+    out: dict[str, Any] = {}
+    for name, cell in cells.items():
+        try:
+            out[name] = codec.codec(name).decode(cell)
+        except FieldValueError:
+            out[name] = (
+                _as_written(codec, name, sent[name], row) if name in sent else _raw_cell(cell)
+            )
+    return out
 
 
 def decode_written(
@@ -320,8 +377,11 @@ def written_without_answer(
         For a model row, a new instance holding the attributes written (as
         written) and, for an update of the record ``row`` was read from, the
         attributes it read; the others unset (see :func:`decode_one`). For a
-        mapping, a :class:`Record` of the cells sent.
+        mapping, a :class:`Record` holding the cells sent, typed (decoded
+        like a read; as given when the field's codec cannot read the sent
+        shape), and no others.
     """
     if isinstance(row, RecordModel):
         return _written_model(codec, row, encoded, None, record_id)
-    return Record(record_id=record_id, fields=dict(encoded))
+    fields = {name: _as_written(codec, name, cell, row) for name, cell in encoded.items()}
+    return Record(record_id=record_id, fields=fields)

@@ -191,8 +191,11 @@ class RecordWrites(RecordBatchWrites):
             :class:`Record` for a mapping, an instance of the model's class
             (a new object, with its ``record_id``) for a model. The answer
             holds the written cells only (Bitable may fill others, e.g. an
-            auto-fill date), so the instance's attributes that were not written
-            are unset (see :meth:`ModelCodec.decode_written
+            auto-fill date), so a :class:`Record`'s ``fields`` hold the cells
+            the answer shows and the written ones (an emptied cell: ``None``),
+            no other field (not ``None`` placeholders; see :class:`Record`),
+            and the instance's attributes that were not written are unset
+            (see :meth:`ModelCodec.decode_written
             <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:
@@ -261,12 +264,15 @@ class RecordWrites(RecordBatchWrites):
                 ``WriterConfig.coalesce``); False calls the single-record endpoint.
 
         Returns:
-            The updated record: a :class:`Record` for a mapping, an instance of
-            the model's class (a new object) for a model, holding the written
-            attributes as answered and, when ``fields`` was read from this
-            record, its other attributes as read; any other attribute is unset
-            (the answer holds the written cells only; see
-            :meth:`ModelCodec.decode_written
+            The updated record: a :class:`Record` for a mapping, whose
+            ``fields`` hold the written cells (as answered, an emptied one as
+            ``None``) and no other field -- the answer holds the written cells
+            only, so the others are absent, not ``None`` (see
+            :class:`Record`; writing them back changes nothing else); an
+            instance of the model's class (a new object) for a model, holding
+            the written attributes as answered and, when ``fields`` was read
+            from this record, its other attributes as read; any other
+            attribute is unset (see :meth:`ModelCodec.decode_written
             <bitable_async.values.model.ModelCodec.decode_written>`).
 
         Raises:

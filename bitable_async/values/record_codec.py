@@ -444,21 +444,28 @@ class RecordCodec:
         except (OverflowError, ValueError, OSError):
             return None
 
-    def decode_record(self, raw: RawRecord, *, index: int | None = None) -> Record:
+    def decode_record(
+        self, raw: RawRecord, *, index: int | None = None, complete: bool = True
+    ) -> Record:
         """Decode one record whose cells are ``msgspec.Raw``.
 
         Args:
             raw: the record as decoded from the response.
             index: its position in the page (named in errors).
+            complete: fill in every schema field (``None`` for a cell the
+                record lacks), as a read's record is. ``False`` keeps only the
+                cells ``raw`` holds, for a write's answer, which holds the
+                written cells only (a missing cell there is unknown, not empty).
 
         Returns:
-            The typed record: every schema field present, ``None`` when empty.
+            The typed record: with ``complete``, every schema field present,
+            ``None`` when empty; without, the cells of ``raw`` the schema knows.
 
         Raises:
             FieldValueError: a cell does not have its field type's read shape
                 (the error names the record and the field).
         """
-        values: dict[str, Any] = dict.fromkeys(self._names)
+        values: dict[str, Any] = dict.fromkeys(self._names) if complete else {}
         codecs = self._codecs
         try:
             for name, cell in raw.fields.items():
@@ -478,12 +485,15 @@ class RecordCodec:
             record_url=raw.record_url,
         )
 
-    def decode_records(self, raw_items: Sequence[RawRecord]) -> list[Record]:
+    def decode_records(
+        self, raw_items: Sequence[RawRecord], *, complete: bool = True
+    ) -> list[Record]:
         """Decode records whose cells are ``msgspec.Raw``.
 
         Args:
             raw_items: records as decoded from a response (list, get, batch_get,
                 create, batch_create, update, batch_update, search).
+            complete: as :meth:`decode_record` (``False`` for a write's answer).
 
         Returns:
             Typed records, in order.
@@ -492,7 +502,7 @@ class RecordCodec:
             FieldValueError: a cell does not fit its field (names record index,
                 record id and field).
         """
-        return [self.decode_record(r, index=i) for i, r in enumerate(raw_items)]
+        return [self.decode_record(r, index=i, complete=complete) for i, r in enumerate(raw_items)]
 
     def convert(self, typed: Any, *, index: int | None = None) -> Record:
         """Turn one record of :attr:`record_type` into a :class:`Record`.

@@ -24,6 +24,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from bitable_async.batching import DEFAULT_GET_CHUNK_SIZE, check_chunk_size, chunked
 from bitable_async.config import EndpointClass
+from bitable_async.errors import ResponseDecodeError
 from bitable_async.models.record import RawRecord, Record
 from bitable_async.pagination import Page, PageIterator, resolve_page_size
 from bitable_async.resources._base import READ, UserIdType, body, json_list, query
@@ -105,12 +106,29 @@ def _decode_list(codec: RecordCodec, raw: msgspec.Raw) -> list[Record]:
     return codec.decode_record_list(raw)
 
 
-def _decode_items(codec: RecordCodec, model: ModelCodec[Any] | None, raw: msgspec.Raw) -> list[Any]:
-    if model is None:
-        return _decode_list(codec, raw)
-    if _empty(raw):
-        return []
-    return model.decode_record_list(raw)
+def _decode_items(
+    codec: RecordCodec, model: ModelCodec[Any] | None, raw: msgspec.Raw, method: str, path: str
+) -> list[Any]:
+    """Decode a response's records; a records array of the wrong shape is a ResponseDecodeError.
+
+    A cell that does not fit its field stays a ``FieldValueError`` naming the
+    record and the field; what msgspec refuses outside the cells (a record that
+    is not an object, a record id that is not a string, JSON that is not JSON)
+    is the server's answer not having the documented shape.
+    """
+    try:
+        if model is None:
+            return _decode_list(codec, raw)
+        if _empty(raw):
+            return []
+        return model.decode_record_list(raw)
+    except msgspec.DecodeError as exc:  # msgspec.ValidationError included
+        raise ResponseDecodeError(
+            f"the records in the response do not have the documented shape: {exc}",
+            code=0,
+            method=method,
+            path=path,
+        ) from None
 
 
 def _model_codec(codec: RecordCodec, model: type[RecordModel] | None) -> ModelCodec[Any] | None:
@@ -255,7 +273,7 @@ class RecordsResource(RecordWrites):
                 params={**base, **query(page_size=size, page_token=token)},
                 endpoint_class=EndpointClass.LIST_RECORDS,
             )
-            items = _decode_items(codec, mc, data.items)
+            items = _decode_items(codec, mc, data.items, "GET", self._path)
             return Page(items, data.has_more, data.page_token, data.total)
 
         return PageIterator(fetch, page_size=size, page_token=page_token)
@@ -357,7 +375,7 @@ class RecordsResource(RecordWrites):
                 endpoint_class=READ,
                 retry_unknown_outcome=True,
             )
-            items = _decode_items(codec, mc, data.items)
+            items = _decode_items(codec, mc, data.items, "POST", path)
             return Page(items, data.has_more, data.page_token, data.total)
 
         return PageIterator(fetch, page_size=size, page_token=page_token)
@@ -525,7 +543,7 @@ class RecordsResource(RecordWrites):
             data = await self._call(
                 "POST", path, _BatchGetData, json=payload, retry_unknown_outcome=True
             )
-            result.records.extend(_decode_items(codec, mc, data.records))
+            result.records.extend(_decode_items(codec, mc, data.records, "POST", path))
             result.absent_record_ids.extend(data.absent_record_ids or ())
             result.forbidden_record_ids.extend(data.forbidden_record_ids or ())
         return result

@@ -217,6 +217,15 @@ def short_repr(value: Any, limit: int = 80) -> str:
     return f"{text} ({type(value).__name__})"
 
 
+FAST_PATH_REFUSED = (msgspec.ValidationError, UnicodeError)
+"""What makes a page leave the one-call fast path for the cell-by-cell path.
+
+That path names the record and field of a bad cell (one that does not fit, or
+holds invalid UTF-8); if it finds none (a duplicate key: a Struct sees the
+first value, a dict keeps the last), its records are the answer.
+"""
+
+
 def decode_raw_records(decoder: msgspec.json.Decoder[Any], data: bytes | str | msgspec.Raw) -> Any:
     """Decode with a decoder of records whose cells stay ``msgspec.Raw``.
 

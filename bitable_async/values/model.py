@@ -50,6 +50,7 @@ from msgspec.structs import astuple
 from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError
 from bitable_async.models.record import RawRecord, RawRecordPage
 from bitable_async.values.base import (
+    FAST_PATH_REFUSED,
     BaseCodec,
     CellValueError,
     Finisher,
@@ -514,7 +515,7 @@ class ModelCodec(Generic[M]):
         if self.record_codec.fast_path:
             try:
                 page: Any = self._page_decoder.decode(data)
-            except (msgspec.ValidationError, UnicodeError):
+            except FAST_PATH_REFUSED:
                 pass  # the cell-by-cell path below names the record and field
             else:
                 items = self._build_all(page.items or ())
@@ -541,7 +542,7 @@ class ModelCodec(Generic[M]):
         if self.record_codec.fast_path:
             try:
                 items: Any = self._list_decoder.decode(data)
-            except (msgspec.ValidationError, UnicodeError):
+            except FAST_PATH_REFUSED:
                 pass  # the cell-by-cell path below names the record and field
             else:
                 return self._build_all(items)

@@ -34,7 +34,13 @@ from msgspec.structs import astuple
 from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError
 from bitable_async.models.fields import FieldSchema
 from bitable_async.models.record import RawRecord, RawRecordPage, Record, RecordPage
-from bitable_async.values.base import BaseCodec, CellValueError, decode_raw_records, short_repr
+from bitable_async.values.base import (
+    FAST_PATH_REFUSED,
+    BaseCodec,
+    CellValueError,
+    decode_raw_records,
+    short_repr,
+)
 from bitable_async.values.codecs_derived import FormulaCodec, references_of
 from bitable_async.values.codecs_time import ms_to_datetime
 from bitable_async.values.registry import codec_for
@@ -577,33 +583,24 @@ class RecordCodec:
             msgspec.DecodeError: ``data`` is not JSON (invalid UTF-8 outside the
                 cells included).
         """
-        if not self.fast_path:
-            raw = decode_raw_records(_RAW_PAGE, data)
-            return RecordPage(
-                items=self.decode_records(raw.items or []),
-                has_more=raw.has_more,
-                page_token=raw.page_token,
-                total=raw.total,
-            )
-        try:
-            page: Any = self._page_decoder.decode(data)
-        except (msgspec.ValidationError, UnicodeError):
-            # The cell-by-cell path names the record and field of a bad cell (one
-            # that does not fit, or holds invalid UTF-8); if it finds none (a
-            # duplicate key: a Struct sees the first value, a dict keeps the
-            # last), its records are the answer.
-            raw = decode_raw_records(_RAW_PAGE, data)
-            return RecordPage(
-                items=self.decode_records(raw.items or []),
-                has_more=raw.has_more,
-                page_token=raw.page_token,
-                total=raw.total,
-            )
+        if self.fast_path:
+            try:
+                page: Any = self._page_decoder.decode(data)
+            except FAST_PATH_REFUSED:
+                pass  # see FAST_PATH_REFUSED: the cell-by-cell path below decides
+            else:
+                return RecordPage(
+                    items=self._convert_all(page.items or ()),
+                    has_more=page.has_more,
+                    page_token=page.page_token,
+                    total=page.total,
+                )
+        raw = decode_raw_records(_RAW_PAGE, data)
         return RecordPage(
-            items=self._convert_all(page.items or ()),
-            has_more=page.has_more,
-            page_token=page.page_token,
-            total=page.total,
+            items=self.decode_records(raw.items or []),
+            has_more=raw.has_more,
+            page_token=raw.page_token,
+            total=raw.total,
         )
 
     def decode_record_list(self, data: bytes | str | msgspec.Raw) -> list[Record]:
@@ -622,13 +619,14 @@ class RecordCodec:
             msgspec.DecodeError: ``data`` is not JSON (invalid UTF-8 outside the
                 cells included).
         """
-        if not self.fast_path:
-            return self.decode_records(decode_raw_records(_RAW_LIST, data))
-        try:
-            items: Any = self._list_decoder.decode(data)
-        except (msgspec.ValidationError, UnicodeError):
-            return self.decode_records(decode_raw_records(_RAW_LIST, data))  # names the bad cell
-        return self._convert_all(items)
+        if self.fast_path:
+            try:
+                items: Any = self._list_decoder.decode(data)
+            except FAST_PATH_REFUSED:
+                pass  # see FAST_PATH_REFUSED: the cell-by-cell path below decides
+            else:
+                return self._convert_all(items)
+        return self.decode_records(decode_raw_records(_RAW_LIST, data))
 
     def decode_event_values(self, values: Iterable[Any]) -> dict[str, Any]:
         """Decode the ``before_value`` / ``after_value`` list of a record-changed event.

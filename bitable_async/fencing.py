@@ -50,7 +50,22 @@ POST_READS = ("/records/search", "/records/batch_get")
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
-_guard: contextvars.ContextVar[SendGuard | None] = contextvars.ContextVar(
+
+class _Scope:
+    """One write's guard; closed when the write ends.
+
+    Tasks started during the write copy the context and so hold the same scope:
+    once it is closed they are no longer fenced by a lane that is not theirs.
+    """
+
+    __slots__ = ("guard", "open")
+
+    def __init__(self, guard: SendGuard | None) -> None:
+        self.guard = guard
+        self.open = True
+
+
+_guard: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
     "bitable_send_guard", default=None
 )
 
@@ -61,10 +76,11 @@ def current_guard() -> SendGuard | None:
     Returns:
         The guard set by the innermost :func:`guarding` (or :func:`set_guard`).
     """
-    return _guard.get()
+    scope = _guard.get()
+    return scope.guard if scope is not None and scope.open else None
 
 
-def set_guard(guard: SendGuard | None) -> contextvars.Token[SendGuard | None]:
+def set_guard(guard: SendGuard | None) -> contextvars.Token[_Scope | None]:
     """Set the send guard of the current context (None: no guard).
 
     Args:
@@ -73,10 +89,10 @@ def set_guard(guard: SendGuard | None) -> contextvars.Token[SendGuard | None]:
     Returns:
         The token to give :func:`reset_guard`.
     """
-    return _guard.set(guard)
+    return _guard.set(_Scope(guard))
 
 
-def reset_guard(token: contextvars.Token[SendGuard | None]) -> None:
+def reset_guard(token: contextvars.Token[_Scope | None]) -> None:
     """Restore the guard that was in force before :func:`set_guard`.
 
     Args:
@@ -89,7 +105,9 @@ def reset_guard(token: contextvars.Token[SendGuard | None]) -> None:
 def guarding(guard: SendGuard | None) -> Iterator[None]:
     """Make ``guard`` the send guard for the body of the ``with`` block.
 
-    Tasks started inside the block inherit it (they copy the context).
+    Tasks started inside the block inherit it (they copy the context) while the
+    block runs; when it exits the guard is closed for them too, so a task that
+    outlives the write is not fenced by it afterwards.
 
     Args:
         guard: the check, or None for no check.
@@ -97,10 +115,12 @@ def guarding(guard: SendGuard | None) -> Iterator[None]:
     Yields:
         Nothing.
     """
-    token = _guard.set(guard)
+    scope = _Scope(guard)
+    token = _guard.set(scope)
     try:
         yield
     finally:
+        scope.open = False
         _guard.reset(token)
 
 

@@ -44,11 +44,31 @@ __all__ = ["Op", "ReadWriteGate", "Target", "WriteLane", "current_lane_key"]
 
 T = TypeVar("T")
 
-# The lane whose worker is running the current task's code: a write issued from
-# inside a write (a nested seam call) runs at once instead of queueing behind itself.
-_running_lane: contextvars.ContextVar[WriteLane | None] = contextvars.ContextVar(
+
+class _Turn:
+    """One unit's turn in its lane; closed when the unit ends.
+
+    Tasks a write starts copy the context and so hold the same turn: once it is
+    closed, they queue like any other caller instead of writing out of turn.
+    """
+
+    __slots__ = ("lane", "open")
+
+    def __init__(self, lane: WriteLane) -> None:
+        self.lane = lane
+        self.open = True
+
+
+# The turn the current task's code runs in: a write issued from inside a write (a
+# nested seam call) runs at once instead of queueing behind itself.
+_running_lane: contextvars.ContextVar[_Turn | None] = contextvars.ContextVar(
     "bitable_writer_lane", default=None
 )
+
+
+def _lane_in_turn() -> WriteLane | None:
+    turn = _running_lane.get()
+    return turn.lane if turn is not None and turn.open else None
 
 
 def current_lane_key() -> str | None:
@@ -61,7 +81,7 @@ def current_lane_key() -> str | None:
         ``app`` or ``app:table`` (see :meth:`WriterRegistry.lane_key
         <bitable_async.writer.WriterRegistry.lane_key>`), or None outside any write.
     """
-    lane = _running_lane.get()
+    lane = _lane_in_turn()
     return None if lane is None else lane.key
 
 
@@ -137,7 +157,7 @@ class ReadWriteGate:
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
         """Hold the read side for the body of the ``async with``."""
-        if not self.enabled or _running_lane.get() is not None:
+        if not self.enabled or _lane_in_turn() is not None:
             # Disabled, or a read made from inside a write (a lane's worker): no
             # waiting, or a write reading its own table would wait for itself.
             yield
@@ -245,7 +265,7 @@ class WriteLane:
     @property
     def in_turn(self) -> bool:
         """True when the calling task is this lane's worker (inside one of its writes)."""
-        return _running_lane.get() is self
+        return _lane_in_turn() is self
 
     @property
     def pending(self) -> int:
@@ -296,7 +316,7 @@ class WriteLane:
                 may have been applied).
             Exception: whatever ``fn`` raised.
         """
-        if _running_lane.get() is self:
+        if _lane_in_turn() is self:
             return await fn()  # nested in a write of this lane: already our turn
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.submit(Op(target, None, [], False, fut, self.config.clock(), None, fn))
@@ -316,9 +336,9 @@ class WriteLane:
     # -- the worker ---------------------------------------------------------
 
     async def _run(self) -> None:
-        _running_lane.set(self)
         # A worker started from inside another lane's write copied its context:
-        # that lane's send guard must not fence this lane's requests.
+        # that lane's turn and send guard are not this lane's.
+        _running_lane.set(None)
         set_guard(None)
         try:
             while True:
@@ -434,6 +454,15 @@ class WriteLane:
         return unit
 
     async def _execute(self, unit: list[Op]) -> None:
+        turn = _Turn(self)
+        token = _running_lane.set(turn)
+        try:
+            await self._execute_in_turn(unit)
+        finally:
+            turn.open = False
+            _running_lane.reset(token)
+
+    async def _execute_in_turn(self, unit: list[Op]) -> None:
         head = unit[0]
         try:
             if self.lease is not None:

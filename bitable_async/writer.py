@@ -48,6 +48,7 @@ from .writing.types import (
     OptionsExecutor,
     OutcomeUnknownError,
     RecordResult,
+    UnansweredRecord,
     WriteExecutor,
     WriteOptions,
     WriterClosedError,
@@ -69,6 +70,7 @@ __all__ = [
     "OutcomeUnknownError",
     "RecordResult",
     "TableWriter",
+    "UnansweredRecord",
     "WriteExecutor",
     "WriteOptions",
     "WriteRetryPolicy",
@@ -208,7 +210,9 @@ class TableWriter:
                 calls with equal options share a batch.
 
         Returns:
-            The created record as the server returned it (``record_id``, ``fields``).
+            The created record as the server returned it (``record_id``, ``fields``);
+            an :class:`UnansweredRecord` (``record_id`` None, the cells sent)
+            when the batch's answer listed a different number of records.
 
         Raises:
             ConfigurationError: ``fields`` is not a mapping (nothing sent).
@@ -232,7 +236,9 @@ class TableWriter:
             options: identity and query options; only equal options share a batch.
 
         Returns:
-            The updated record as the server returned it.
+            The updated record as the server returned it; an
+            :class:`UnansweredRecord` (``record_id``, the cells sent) when the
+            batch's answer listed a different number of records.
 
         Raises:
             ConfigurationError: bad arguments (nothing sent).

@@ -152,6 +152,7 @@ class RecordBatchWrites(TableResource):
                     data.records or [],
                     [item["fields"] for item in chunk],
                     None if ids is None else ids[span.start : span.stop],
+                    endpoint=operation,
                 )
 
             return await self._write(operation, call)
@@ -226,6 +227,10 @@ class RecordBatchWrites(TableResource):
             that were not written are unset; see
             :meth:`ModelCodec.decode_written
             <bitable_async.values.model.ModelCodec.decode_written>`).
+            One result per row even when a chunk's answer lists a different
+            number of records: each row of that chunk then holds its sent
+            cells, typed, and no record id (answer records are never paired with rows
+            by position; a WARNING is logged).
 
         Raises:
             FieldValueError: a value does not fit its field (names the record
@@ -315,6 +320,10 @@ class RecordBatchWrites(TableResource):
             read, and any other attribute unset (see
             :meth:`ModelCodec.decode_written
             <bitable_async.values.model.ModelCodec.decode_written>`).
+            One result per row even when a chunk's answer lists a different
+            number of records: each row of that chunk then holds its sent
+            cells, typed, and its record id (answer records are never paired with rows
+            by position; a WARNING is logged).
 
         Raises:
             ValueError: an empty record id (before any request).

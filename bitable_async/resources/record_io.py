@@ -28,7 +28,7 @@ from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError
 from bitable_async.models.record import RawRecord, Record
 from bitable_async.values.model import RecordModel
 from bitable_async.values.record_codec import BatchFieldValueError, RecordCodec
-from bitable_async.writing.types import RecordResult
+from bitable_async.writing.types import RecordResult, UnansweredRecord
 
 __all__ = [
     "DeletedRecord",
@@ -40,6 +40,7 @@ __all__ = [
     "encode_rows",
     "record_ids",
     "written_from_result",
+    "written_without_answer",
 ]
 
 logger = logging.getLogger("bitable_async.records")
@@ -315,8 +316,19 @@ def decode_written(
     raws: Sequence[RawRecord],
     sent: Sequence[Mapping[str, Any]],
     record_ids: Sequence[str] | None = None,
+    *,
+    endpoint: str = "batch write",
 ) -> list[Written]:
     """Decode the records a batch write returned, each as the kind of its input row.
+
+    The answer lists the records in the order of the rows, so answer record
+    ``i`` is decoded with row ``i``'s kind, sent cells and record id. When
+    the answer lists a different number of records than rows were sent (none
+    at all, or a short or long list), nothing says which answer record
+    belongs to which row, so none is paired by position: every row gets what
+    a write without an answer returns (:func:`written_without_answer`: the
+    cells sent, typed; an update's record id, ``None`` for a create), and one
+    WARNING naming ``endpoint`` and both counts is logged.
 
     Args:
         codec: the table's codec.
@@ -324,17 +336,30 @@ def decode_written(
         raws: the records returned.
         sent: the ``fields`` sent for each row, in the same order.
         record_ids: the records updated (batch_update), for answers without ids.
+        endpoint: the write, for the warning (e.g. ``records.batch_create``).
 
     Returns:
-        One :class:`Record` or model instance per returned record (see
-        :func:`decode_one`).
+        One :class:`Record` or model instance per row, in row order (see
+        :func:`decode_one` and :func:`written_without_answer`).
     """
+    if len(raws) != len(rows):
+        logger.warning(
+            "%s: the answer lists %d records for %d rows sent; each row is returned "
+            "with its sent cells (answer records are not paired by position)",
+            endpoint,
+            len(raws),
+            len(rows),
+        )
+        return [
+            written_without_answer(
+                row, None if record_ids is None else record_ids[i], sent[i], codec
+            )
+            for i, row in enumerate(rows)
+        ]
     out: list[Written] = []
     for i, raw in enumerate(raws):
-        row = rows[i] if i < len(rows) else None
-        fields = sent[i] if i < len(sent) else {}
-        rid = record_ids[i] if record_ids is not None and i < len(record_ids) else None
-        out.append(decode_one(codec, row, raw, i, fields, rid))
+        rid = None if record_ids is None else record_ids[i]
+        out.append(decode_one(codec, rows[i], raw, i, sent[i], rid))
     return out
 
 
@@ -358,14 +383,22 @@ def written_from_result(
         A :class:`Record`, or an instance of the row's model class (see
         :func:`decode_one`).
     """
+    if isinstance(result, UnansweredRecord):
+        # Committed, but the batch's answer could not be paired with this row.
+        return written_without_answer(row, record_id, sent, codec)
     raw = _RAW_RECORD.decode(msgspec.json.encode(result))
     return decode_one(codec, row, raw, 0, sent, record_id)
 
 
 def written_without_answer(
-    row: RowLike, record_id: str | None, encoded: dict[str, Any], codec: RecordCodec
+    row: RowLike, record_id: str | None, encoded: Mapping[str, Any], codec: RecordCodec
 ) -> Written:
-    """What a single-record write returns when the answer holds no record.
+    """What a write returns for a row when the answer holds no record for it.
+
+    A single-record write whose answer holds no record, and each row of a
+    batch whose answer lists a different number of records than rows
+    (:func:`decode_written`; a coalesced batch's
+    :class:`~bitable_async.writing.types.UnansweredRecord`).
 
     Args:
         row: the row that was written.

@@ -31,6 +31,7 @@ bisection, settling deletes, and halving a batch after repeated 1254607.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 import uuid
@@ -56,6 +57,7 @@ from .types import (
     OutcomeUnknownError,
     RecordResult,
     Sleep,
+    UnansweredRecord,
     WriteExecutor,
     WriteOptions,
     WriterError,
@@ -64,6 +66,8 @@ from .types import (
 )
 
 __all__ = ["BatchOutcome", "BatchSender", "Guard", "new_client_token"]
+
+logger = logging.getLogger("bitable_async.writer")
 
 Guard = Callable[[], Awaitable[None]]
 """Called right before every request; raises :class:`LeaseLostError` to stop it."""
@@ -241,11 +245,7 @@ class BatchSender:
                 error: Exception = exc
             else:
                 if len(out) != len(items):
-                    err = WriterError(
-                        f"{kind.value}: the server returned {len(out)} records for "
-                        f"a batch of {len(items)}"
-                    )
-                    return [err] * len(items)
+                    return self._unpaired(kind, items, len(out))
                 return list(out)
 
             self._count(error, stats)
@@ -307,6 +307,31 @@ class BatchSender:
                 return await self._split(ex, kind, items, stats)
 
             await self.sleep(delay)
+
+    @staticmethod
+    def _unpaired(kind: OpKind, items: list[Any], answered: int) -> BatchOutcome:
+        """The outcome of a committed batch whose answer lists ``answered`` records.
+
+        Nothing says which answer record belongs to which item, so none is
+        paired by position: a create or update item gets an
+        :class:`UnansweredRecord` (its id, when known, and the cells sent); a
+        delete item a :class:`WriterError` (nothing to report for it).
+        """
+        logger.warning(
+            "records/batch_%s: the answer lists %d records for a batch of %d; "
+            "each item is returned with its sent cells (not paired by position)",
+            kind.value,
+            answered,
+            len(items),
+        )
+        if kind is OpKind.CREATE:
+            return [UnansweredRecord(record_id=None, fields=dict(f)) for f in items]
+        if kind is OpKind.UPDATE:
+            return [UnansweredRecord(record_id=rid, fields=dict(f)) for rid, f in items]
+        err = WriterError(
+            f"{kind.value}: the server returned {answered} records for a batch of {len(items)}"
+        )
+        return [err] * len(items)
 
     async def _settle_deletes(
         self, ex: WriteExecutor, ids: list[str], stats: WriteStats

@@ -32,6 +32,7 @@ __all__ = [
     "OutcomeUnknownError",
     "RecordResult",
     "Sleep",
+    "UnansweredRecord",
     "WriteExecutor",
     "WriteOptions",
     "WriteRetryPolicy",
@@ -52,6 +53,20 @@ EncodedFields = Mapping[str, Any]
 
 RecordResult = Mapping[str, Any]
 """One record as the server returned it (``{"record_id": ..., "fields": {...}}``)."""
+
+
+class UnansweredRecord(dict[str, Any]):
+    """A record a committed batch wrote whose answer could not be paired with it.
+
+    When the server answers a create / update batch with a different number of
+    records than were sent, nothing says which answer record belongs to which
+    item, so the writer pairs none by position: each item's result is one of
+    these, ``{"record_id": <the updated id, None for a create>, "fields":
+    <the encoded cells sent>}`` -- the write is committed, what it holds is
+    what was sent. :meth:`RecordWrites.create
+    <bitable_async.resources.record_writes.RecordWrites.create>` / ``update``
+    turn it into the sent cells, typed.
+    """
 
 
 class OpKind(enum.Enum):

@@ -59,7 +59,7 @@ from .writing.pipeline import (
     resolve_writer,
     run_bulk,
 )
-from .writing.types import RecordResult
+from .writing.types import RecordResult, WriterError
 
 __all__ = [
     "AnyRow",
@@ -331,10 +331,16 @@ async def bulk_upsert(
         r.s.existing_keys = len(index_of)
 
         pending: set[tuple[Hashable, ...]] = set()  # keys being created, id not known yet
+        # Keys created whose answer did not give the new record's id: a later row
+        # with such a key can neither update that record nor create a duplicate.
+        unanswered: set[tuple[Hashable, ...]] = set()
 
-        def created(k: tuple[Hashable, ...] | None, rid: str) -> None:
+        def created(k: tuple[Hashable, ...] | None, rid: str | None) -> None:
             if k is not None:
-                index_of.setdefault(k, rid)
+                if rid is None:
+                    unanswered.add(k)
+                else:
+                    index_of.setdefault(k, rid)
                 pending.discard(k)
 
         r.on_created = created
@@ -364,6 +370,18 @@ async def bulk_upsert(
                 continue
             if k in pending and k not in index_of:
                 await r.drain()  # its create is in flight: learn the new record id
+            if k in unanswered and k not in index_of:
+                r.fail(
+                    index,
+                    WriterError(
+                        f"row {index}: a record with this key was created in this run but "
+                        "the server's answer did not give its id, so the row can neither "
+                        "update it nor create another; write it again after a re-read"
+                    ),
+                    k,
+                )
+                index += 1
+                continue
             rid = index_of.get(k)
             if rid is not None:
                 if rid in update_ids:

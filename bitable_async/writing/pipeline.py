@@ -205,7 +205,9 @@ class Runner:
         self.inflight: deque[Chunk] = deque()
         self.submitted = 0
         self.options: WriteOptions | None = None
-        self.on_created: Callable[[tuple[Hashable, ...] | None, str], None] | None = None
+        # Called for each created row with its key and new record id (None when
+        # the server's answer did not say it: see UnansweredRecord).
+        self.on_created: Callable[[tuple[Hashable, ...] | None, str | None], None] | None = None
 
     def fail(
         self, index: int, error: BaseException, key: Any = None, rid: str | None = None
@@ -287,7 +289,8 @@ class Runner:
             if chunk.kind is OpKind.CREATE:
                 self.s.created += 1
                 if self.on_created is not None:
-                    self.on_created(chunk.keys[i], str(res.get("record_id")))
+                    rid = res.get("record_id")
+                    self.on_created(chunk.keys[i], None if rid is None else str(rid))
             else:
                 self.s.updated += 1
         await self.progress.report(

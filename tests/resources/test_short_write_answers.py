@@ -233,3 +233,34 @@ async def test_coalesced_writes_answered_with_another_count_return_their_sent_ce
         assert f"records/batch_{op}" in message
         assert f"{max(n + extra, 0)} records for a batch of {n}" in message
         assert "t-static" not in message
+
+
+@pytest.mark.asyncio
+async def test_bulk_upsert_never_guesses_the_id_of_a_create_answered_short(
+    client: BitableClient, serve: Any
+) -> None:
+    """A key created without an id in the answer: later rows with it fail, never 'None'."""
+    from bitable_async.bulk import bulk_upsert
+    from bitable_async.writing.types import WriterError
+
+    server = _server(serve, lambda n: 0)  # every batch_create is answered with no record
+
+    async def no_existing() -> Any:
+        return
+        yield
+
+    summary = await bulk_upsert(
+        client.table(APP, TABLE).writer,
+        [{"Name": "a", "N": 1}, {"Name": "b", "N": 2}, {"Name": "a", "N": 3}],
+        key="Name",
+        existing=no_existing(),
+        chunk_size=1,
+    )
+    writes = [s for s in server.sent if s.method == "POST"]
+    assert [s.path.rsplit("/", 1)[-1] for s in writes] == ["batch_create", "batch_create"]
+    assert all("None" not in s.body.decode() for s in writes if s.body)
+    assert (summary.created, summary.updated, summary.failed) == (2, 0, 1)
+    (failure,) = summary.failures
+    assert failure.index == 2
+    assert isinstance(failure.error, WriterError)
+    assert "did not give its id" in str(failure.error)

@@ -26,16 +26,19 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Generic, TypeVar
 
 __all__ = [
     "POST_READS",
+    "ScopedValue",
     "SendGuard",
+    "clear_guard",
     "current_guard",
     "guarding",
     "is_read",
-    "reset_guard",
-    "set_guard",
 ]
+
+T = TypeVar("T")
 
 SendGuard = Callable[[bool], Awaitable[None]]
 """Awaited right before an attempt is sent; raises to stop it.
@@ -51,77 +54,90 @@ POST_READS = ("/records/search", "/records/batch_get")
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 
-class _Scope:
-    """One write's guard; closed when the write ends.
+class _Cell(Generic[T]):
+    __slots__ = ("open", "value")
 
-    Tasks started during the write copy the context and so hold the same scope:
-    once it is closed they are no longer fenced by a lane that is not theirs.
-    """
-
-    __slots__ = ("guard", "open")
-
-    def __init__(self, guard: SendGuard | None) -> None:
-        self.guard = guard
+    def __init__(self, value: T | None) -> None:
+        self.value = value
         self.open = True
 
 
-_guard: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
-    "bitable_send_guard", default=None
-)
+class ScopedValue(Generic[T]):
+    """A context-local value seen only while the block that set it runs.
+
+    Tasks started inside the block copy the context, so they see the value
+    too -- but only until the block exits: the value is closed then for every
+    task holding it, so a task that outlives a write is no longer treated as
+    part of it (the lane's turn, its send guard).
+    """
+
+    __slots__ = ("_var",)
+
+    def __init__(self, name: str) -> None:
+        self._var: contextvars.ContextVar[_Cell[T] | None] = contextvars.ContextVar(
+            name, default=None
+        )
+
+    def get(self) -> T | None:
+        """The value of the innermost open block of the calling context, or None."""
+        cell = self._var.get()
+        return cell.value if cell is not None and cell.open else None
+
+    def clear(self) -> None:
+        """Drop the value for the rest of the calling context (a task that copied
+        another block's context and must not act in it)."""
+        self._var.set(None)
+
+    @contextlib.contextmanager
+    def scoped(self, value: T | None) -> Iterator[None]:
+        """Make ``value`` the value for the body of the ``with`` block.
+
+        Args:
+            value: the value (None: none).
+
+        Yields:
+            Nothing.
+        """
+        cell = _Cell(value)
+        token = self._var.set(cell)
+        try:
+            yield
+        finally:
+            cell.open = False
+            self._var.reset(token)
+
+
+_guard: ScopedValue[SendGuard] = ScopedValue("bitable_send_guard")
 
 
 def current_guard() -> SendGuard | None:
     """The send guard of the write the calling code runs in, or None.
 
     Returns:
-        The guard set by the innermost :func:`guarding` (or :func:`set_guard`).
+        The guard set by the innermost open :func:`guarding` block.
     """
-    scope = _guard.get()
-    return scope.guard if scope is not None and scope.open else None
+    return _guard.get()
 
 
-def set_guard(guard: SendGuard | None) -> contextvars.Token[_Scope | None]:
-    """Set the send guard of the current context (None: no guard).
-
-    Args:
-        guard: the check to await before each attempt of a write.
-
-    Returns:
-        The token to give :func:`reset_guard`.
-    """
-    return _guard.set(_Scope(guard))
+def clear_guard() -> None:
+    """No send guard for the rest of the calling context (see :meth:`ScopedValue.clear`)."""
+    _guard.clear()
 
 
-def reset_guard(token: contextvars.Token[_Scope | None]) -> None:
-    """Restore the guard that was in force before :func:`set_guard`.
-
-    Args:
-        token: what :func:`set_guard` returned.
-    """
-    _guard.reset(token)
-
-
-@contextlib.contextmanager
-def guarding(guard: SendGuard | None) -> Iterator[None]:
+def guarding(guard: SendGuard | None) -> contextlib.AbstractContextManager[None]:
     """Make ``guard`` the send guard for the body of the ``with`` block.
 
-    Tasks started inside the block inherit it (they copy the context) while the
-    block runs; when it exits the guard is closed for them too, so a task that
-    outlives the write is not fenced by it afterwards.
+    Tasks started inside the block inherit it while the block runs; when it
+    exits the guard is closed for them too, so a task that outlives the write is
+    not fenced by it afterwards.
 
     Args:
         guard: the check, or None for no check.
 
-    Yields:
-        Nothing.
+    Returns:
+        The context manager.
     """
-    scope = _Scope(guard)
-    token = _guard.set(scope)
-    try:
-        yield
-    finally:
-        scope.open = False
-        _guard.reset(token)
+    return _guard.scoped(guard)
 
 
 def is_read(method: str, path: str) -> bool:

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import copy
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..fencing import guarding, set_guard
+from ..fencing import ScopedValue, clear_guard, guarding
 from .batch import BatchSender
 from .lease import LeaseHolder
 from .types import (
@@ -45,30 +44,10 @@ __all__ = ["Op", "ReadWriteGate", "Target", "WriteLane", "current_lane_key"]
 T = TypeVar("T")
 
 
-class _Turn:
-    """One unit's turn in its lane; closed when the unit ends.
-
-    Tasks a write starts copy the context and so hold the same turn: once it is
-    closed, they queue like any other caller instead of writing out of turn.
-    """
-
-    __slots__ = ("lane", "open")
-
-    def __init__(self, lane: WriteLane) -> None:
-        self.lane = lane
-        self.open = True
-
-
-# The turn the current task's code runs in: a write issued from inside a write (a
-# nested seam call) runs at once instead of queueing behind itself.
-_running_lane: contextvars.ContextVar[_Turn | None] = contextvars.ContextVar(
-    "bitable_writer_lane", default=None
-)
-
-
-def _lane_in_turn() -> WriteLane | None:
-    turn = _running_lane.get()
-    return turn.lane if turn is not None and turn.open else None
+# The lane whose turn the current task's code runs in: a write issued from inside a
+# write (a nested seam call) runs at once instead of queueing behind itself. A
+# task the write started sees it only while that write runs.
+_running_lane: ScopedValue[WriteLane] = ScopedValue("bitable_writer_lane")
 
 
 def current_lane_key() -> str | None:
@@ -81,7 +60,7 @@ def current_lane_key() -> str | None:
         ``app`` or ``app:table`` (see :meth:`WriterRegistry.lane_key
         <bitable_async.writer.WriterRegistry.lane_key>`), or None outside any write.
     """
-    lane = _lane_in_turn()
+    lane = _running_lane.get()
     return None if lane is None else lane.key
 
 
@@ -157,7 +136,7 @@ class ReadWriteGate:
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
         """Hold the read side for the body of the ``async with``."""
-        if not self.enabled or _lane_in_turn() is not None:
+        if not self.enabled or _running_lane.get() is not None:
             # Disabled, or a read made from inside a write (a lane's worker): no
             # waiting, or a write reading its own table would wait for itself.
             yield
@@ -265,7 +244,7 @@ class WriteLane:
     @property
     def in_turn(self) -> bool:
         """True when the calling task is this lane's worker (inside one of its writes)."""
-        return _lane_in_turn() is self
+        return _running_lane.get() is self
 
     @property
     def pending(self) -> int:
@@ -316,7 +295,7 @@ class WriteLane:
                 may have been applied).
             Exception: whatever ``fn`` raised.
         """
-        if _lane_in_turn() is self:
+        if _running_lane.get() is self:
             return await fn()  # nested in a write of this lane: already our turn
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.submit(Op(target, None, [], False, fut, self.config.clock(), None, fn))
@@ -338,8 +317,8 @@ class WriteLane:
     async def _run(self) -> None:
         # A worker started from inside another lane's write copied its context:
         # that lane's turn and send guard are not this lane's.
-        _running_lane.set(None)
-        set_guard(None)
+        _running_lane.clear()
+        clear_guard()
         try:
             while True:
                 self._drop_done_head()
@@ -454,13 +433,8 @@ class WriteLane:
         return unit
 
     async def _execute(self, unit: list[Op]) -> None:
-        turn = _Turn(self)
-        token = _running_lane.set(turn)
-        try:
+        with _running_lane.scoped(self):
             await self._execute_in_turn(unit)
-        finally:
-            turn.open = False
-            _running_lane.reset(token)
 
     async def _execute_in_turn(self, unit: list[Op]) -> None:
         head = unit[0]

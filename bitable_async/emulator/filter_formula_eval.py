@@ -15,6 +15,7 @@ from datetime import time as dtime
 from typing import Any
 
 from .filter_values import (
+    Record,
     aliases,
     day_of,
     display_text,
@@ -42,7 +43,6 @@ __all__ = [
     "truth",
 ]
 
-Record = Mapping[str, Any]
 Node = Callable[[Record], Any]
 
 

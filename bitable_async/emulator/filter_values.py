@@ -12,7 +12,7 @@ names, person names, ids and free text alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -26,6 +26,7 @@ __all__ = [
     "ITEM_TYPES",
     "Clock",
     "FilterError",
+    "Record",
     "aliases",
     "day_of",
     "display_text",
@@ -43,6 +44,9 @@ DEFAULT_TZ: tzinfo = timezone(timedelta(hours=8), "UTC+08:00")
 
 Clock = Callable[[], float]
 """Returns the current time as epoch seconds (like :func:`time.time`)."""
+
+Record = Mapping[str, Any]
+"""A record as the engine sees it: field name -> stored value (a missing key is ``None``)."""
 
 NUMBER, CHECKBOX, MULTI_SELECT, ATTACHMENT = 2, 7, 4, 17
 PERSON_TYPES = frozenset({11, 23, 1003, 1004})

@@ -7,15 +7,14 @@ that one error type, keeping its code (1254018 / 1254016) and message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from . import filtering
 from .errors import ApiError
-
-Record = Mapping[str, Any]
-Predicate = Callable[[Record], bool]
+from .filter_values import Record
+from .filtering import Predicate as Predicate  # routes name it FB.Predicate
 
 
 @contextmanager

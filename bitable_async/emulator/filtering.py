@@ -78,6 +78,7 @@ from .filter_values import (
     INVALID_SORT,
     Clock,
     FilterError,
+    Record,
     aliases,
     day_of,
     display_text,
@@ -102,7 +103,6 @@ __all__ = [
     "sort_records_search",
 ]
 
-Record = Mapping[str, Any]
 Predicate = Callable[[Record], bool]
 
 OPERATORS = frozenset({

@@ -27,7 +27,7 @@ import msgspec
 from bitable_async.errors import JSON_DECODE_ERRORS, FieldValueError
 from bitable_async.models.record import RawRecord, Record
 from bitable_async.values.model import RecordModel
-from bitable_async.values.record_codec import BatchFieldValueError, RecordCodec
+from bitable_async.values.record_codec import BatchFieldValueError, RecordCodec, raise_collected
 from bitable_async.writing.types import RecordResult, UnansweredRecord
 
 __all__ = [
@@ -183,10 +183,7 @@ def encode_rows(codec: RecordCodec, rows: Iterable[RowLike]) -> list[dict[str, A
             errors.extend(exc.errors)
         except FieldValueError as exc:
             errors.append(exc)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise BatchFieldValueError(errors)
+    raise_collected(errors)
     return out
 
 

@@ -729,22 +729,12 @@ class ModelCodec(Generic[M]):
         Raises:
             FieldValueError: at least one invalid value (see ``RecordCodec.encode_batch``).
         """
-        from bitable_async.values.record_codec import BatchFieldValueError
+        from bitable_async.values.record_codec import encode_each
 
-        out: list[dict[str, Any]] = []
-        errors: list[FieldValueError] = []
-        for i, inst in enumerate(instances):
-            try:
-                out.append(self.encode(inst, only_changed=only_changed, record_index=i))
-            except BatchFieldValueError as exc:
-                errors.extend(exc.errors)
-            except FieldValueError as exc:
-                errors.append(exc)
-        if len(errors) == 1:
-            raise errors[0]
-        if errors:
-            raise BatchFieldValueError(errors)
-        return out
+        return encode_each(
+            instances,
+            lambda i, inst: self.encode(inst, only_changed=only_changed, record_index=i),
+        )
 
 
 def _as_read(p: _Plan, value: Any, read: typing.Mapping[str, Any]) -> Any:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timezone, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 from msgspec.structs import astuple
@@ -49,8 +49,10 @@ from bitable_async.values.types import Person
 if TYPE_CHECKING:
     from bitable_async.values.model import ModelCodec, RecordModel
 
-__all__ = ["BatchFieldValueError", "RecordCodec"]
+__all__ = ["BatchFieldValueError", "RecordCodec", "encode_each", "raise_collected"]
 
+_T = TypeVar("_T")
+_Out = TypeVar("_Out")
 _RAW_PAGE = msgspec.json.Decoder(RawRecordPage)
 _RAW_LIST = msgspec.json.Decoder(list[RawRecord])
 
@@ -83,6 +85,46 @@ def _raise_all(errors: list[FieldValueError]) -> None:
     if len(errors) == 1:
         raise errors[0]
     raise BatchFieldValueError(errors)
+
+
+def raise_collected(errors: Sequence[FieldValueError]) -> None:
+    """Raise the errors collected over a batch, if any.
+
+    Args:
+        errors: the errors, in record order.
+
+    Raises:
+        FieldValueError: the only error as is; several as one
+            :class:`BatchFieldValueError` listing them all.
+    """
+    if errors:
+        _raise_all(list(errors))
+
+
+def encode_each(items: Iterable[_T], encode: Callable[[int, _T], _Out]) -> list[_Out]:
+    """Encode every item of a batch, validating all before returning anything.
+
+    Args:
+        items: the items, in batch order.
+        encode: ``(index, item) -> wire value``; raises FieldValueError.
+
+    Returns:
+        One wire value per item, in order.
+
+    Raises:
+        FieldValueError: see :func:`raise_collected` (every item is tried first).
+    """
+    out: list[_Out] = []
+    errors: list[FieldValueError] = []
+    for index, item in enumerate(items):
+        try:
+            out.append(encode(index, item))
+        except BatchFieldValueError as exc:
+            errors.extend(exc.errors)
+        except FieldValueError as exc:
+            errors.append(exc)
+    raise_collected(errors)
+    return out
 
 
 def _matchable(name: str) -> bool:
@@ -719,18 +761,7 @@ class RecordCodec:
                 raised as is; several give a :class:`BatchFieldValueError` whose
                 ``errors`` lists them all (each names its record index).
         """
-        out: list[dict[str, Any]] = []
-        errors: list[FieldValueError] = []
-        for index, row in enumerate(rows):
-            try:
-                out.append(self.encode_fields(row, record_index=index))
-            except BatchFieldValueError as exc:
-                errors.extend(exc.errors)
-            except FieldValueError as exc:
-                errors.append(exc)
-        if errors:
-            _raise_all(errors)
-        return out
+        return encode_each(rows, lambda index, row: self.encode_fields(row, record_index=index))
 
     # ---------------------------------------------------------------- models
 

@@ -6,6 +6,7 @@ Everything that talks to the emulator's admin API uses the standard library
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -15,7 +16,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -334,6 +335,32 @@ class Emu:
         if out.get("code") != 0:
             raise RuntimeError(f"{method} {path}: {out.get('code')} {out.get('msg')}")
         return out
+
+
+@contextlib.contextmanager
+def write_service_emu(seed_path: str, service: float, per_record: float) -> Iterator[Emu]:
+    """The emulator seeded from ``seed_path`` with a write service time; the seed file is deleted.
+
+    Args:
+        seed_path: a seed file the caller wrote; it is removed when the block ends.
+        service: seconds each write request holds its table (``--service-time``).
+        per_record: extra seconds per record of a batch (``--service-time-per-record``).
+
+    Yields:
+        The started emulator (stopped on exit).
+    """
+    try:
+        with Emu(
+            None,
+            "--service-time",
+            str(service),
+            "--service-time-per-record",
+            str(per_record),
+            seed_path=seed_path,
+        ) as emu:
+            yield emu
+    finally:
+        os.unlink(seed_path)
 
 
 def token_fetches(stats: dict[str, Any]) -> int:

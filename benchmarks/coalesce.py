@@ -13,7 +13,6 @@ the emulator, and the rows that landed are read from its stats.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from typing import Any
 
@@ -28,6 +27,7 @@ from benchmarks._common import (
     log,
     perf,
     ratios,
+    write_service_emu,
 )
 from benchmarks.bench_ingest import APP_TOKEN, seed_file, table_id
 from bitable_async.client import BitableClient
@@ -81,37 +81,26 @@ def run(opts: Options) -> Section:
     n = 100 if opts.quick else 1000
     keys = ("seconds", "writes", "stored", "failed", "conflicts", "rate_limited")
     res: dict[str, dict[str, list[float]]] = {w: {k: [] for k in keys} for w in ("ours", "lark")}
-    seed = seed_file(1)
-    try:
-        with Emu(
-            None,
-            "--service-time",
-            str(SERVICE),
-            "--service-time-per-record",
-            str(PER_RECORD),
-            seed_path=seed,
-        ) as emu:
-            lc = lark_client(emu)
-            for i in range(opts.runs):
-                for who in ("ours", "lark"):
-                    got = asyncio.run(ours(emu, n) if who == "ours" else lark(emu, lc, n))
-                    st = emu.stats()
-                    row = res[who]
-                    row["seconds"].append(got["seconds"])
-                    row["writes"].append(endpoint_requests(st, *WRITES))
-                    row["stored"].append(st["records_stored"][table_id(0)])
-                    row["failed"].append(got["failed"])
-                    row["conflicts"].append(st["total"]["conflicts"])
-                    row["rate_limited"].append(st["total"]["rate_limited"])
-                log(
-                    f"  coalesce run {i + 1}/{opts.runs}: ours {res['ours']['seconds'][-1]:.2f} s "
-                    f"/ {res['ours']['writes'][-1]:.0f} writes / {res['ours']['stored'][-1]:.0f} "
-                    f"stored; lark {res['lark']['seconds'][-1]:.2f} s / "
-                    f"{res['lark']['writes'][-1]:.0f} writes / {res['lark']['stored'][-1]:.0f} "
-                    f"stored"
-                )
-    finally:
-        os.unlink(seed)
+    with write_service_emu(seed_file(1), SERVICE, PER_RECORD) as emu:
+        lc = lark_client(emu)
+        for i in range(opts.runs):
+            for who in ("ours", "lark"):
+                got = asyncio.run(ours(emu, n) if who == "ours" else lark(emu, lc, n))
+                st = emu.stats()
+                row = res[who]
+                row["seconds"].append(got["seconds"])
+                row["writes"].append(endpoint_requests(st, *WRITES))
+                row["stored"].append(st["records_stored"][table_id(0)])
+                row["failed"].append(got["failed"])
+                row["conflicts"].append(st["total"]["conflicts"])
+                row["rate_limited"].append(st["total"]["rate_limited"])
+            log(
+                f"  coalesce run {i + 1}/{opts.runs}: ours {res['ours']['seconds'][-1]:.2f} s "
+                f"/ {res['ours']['writes'][-1]:.0f} writes / {res['ours']['stored'][-1]:.0f} "
+                f"stored; lark {res['lark']['seconds'][-1]:.2f} s / "
+                f"{res['lark']['writes'][-1]:.0f} writes / {res['lark']['stored'][-1]:.0f} "
+                f"stored"
+            )
     o, lk = res["ours"], res["lark"]
     sec = Section("coalesce", 3, f"Coalescing: {n:,} concurrent single-record creates")
     sec.setup = (
@@ -129,8 +118,14 @@ def run(opts: Options) -> Section:
         Figure("ours: HTTP write calls", "calls", o["writes"]),
         Figure("ours: rows stored", "rows", o["stored"]),
         Figure("ours: failed creates", "creates", o["failed"]),
-        Figure("ours: conflicts at the server", "1254291", o["conflicts"], "== 0",
-               lambda v: v == 0, every=True),
+        Figure(
+            "ours: conflicts at the server",
+            "1254291",
+            o["conflicts"],
+            "== 0",
+            lambda v: v == 0,
+            every=True,
+        ),
         Figure("lark-oapi: wall time", "s", lk["seconds"], digits=2),
         Figure("lark-oapi: HTTP write calls", "calls", lk["writes"]),
         Figure("lark-oapi: rows stored", "rows", lk["stored"]),

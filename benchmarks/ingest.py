@@ -22,7 +22,6 @@ the rows missing at the end are read from the emulator.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections import Counter
 from typing import Any
@@ -38,6 +37,7 @@ from benchmarks._common import (
     log,
     perf,
     ratios,
+    write_service_emu,
 )
 from benchmarks.bench_ingest import (
     APP_TOKEN,
@@ -142,9 +142,7 @@ async def lark(emu: Emu, lc: Any, tables: int, rows: int, mode: str) -> dict[str
     if mode == "seq":
         await asyncio.gather(*(table_loop(t) for t in range(tables)))
     else:
-        await asyncio.gather(
-            *(send(t, s) for t in range(tables) for s in range(0, rows, BATCH))
-        )
+        await asyncio.gather(*(send(t, s) for t in range(tables) for s in range(0, rows, BATCH)))
     seconds = perf() - t0
     return {
         "seconds": seconds,
@@ -206,19 +204,23 @@ def _section(
             lambda v: v >= target,
             digits=3,
         ),
-        Figure("ours: conflicts at the server", "1254291", o["conflicts"], "== 0",
-               lambda v: v == 0, every=True),
+        Figure(
+            "ours: conflicts at the server",
+            "1254291",
+            o["conflicts"],
+            "== 0",
+            lambda v: v == 0,
+            every=True,
+        ),
         Figure("ours: HTTP write calls", "calls", o["writes"]),
         Figure("ours: records missing at the end", "rows", o["missing"]),
         Figure("ideal client (no writer): records/s", "rec/s", rate(i)),
         Figure("ours / ideal client", "x", ratios(rate(o), rate(i)), digits=3),
-        Figure("lark-oapi (a) sequential: records/s", "rec/s",
-               rate(a)),
+        Figure("lark-oapi (a) sequential: records/s", "rec/s", rate(a)),
         Figure("lark-oapi (a): 1254291 failures", "calls", a["conflict_calls"]),
         Figure("lark-oapi (a): other failures", "calls", a["other_calls"]),
         Figure("lark-oapi (a): records missing at the end", "rows", a["missing"]),
-        Figure("lark-oapi (b) gather: records/s", "rec/s",
-               rate(b)),
+        Figure("lark-oapi (b) gather: records/s", "rec/s", rate(b)),
         Figure("lark-oapi (b): 1254291 failures", "calls", b["conflict_calls"]),
         Figure("lark-oapi (b): 1254290 failures", "calls", b["ratelimit_calls"]),
         Figure("lark-oapi (b): other failures", "calls", b["other_calls"]),
@@ -236,16 +238,27 @@ def _section(
     batch_s = SERVICE + PER_RECORD * BATCH
     real_lim = [min(tables * BATCH / (batch_s + x), QPS * BATCH) for x in overhead]
     sec.figures += [
-        Figure("diagnostic: time per 500-record batch with service time off", "ms",
-               [x * 1000 for x in overhead]),
+        Figure(
+            "diagnostic: time per 500-record batch with service time off",
+            "ms",
+            [x * 1000 for x in overhead],
+        ),
         Figure("diagnostic: limit counting that time per batch", "rec/s", real_lim),
-        Figure("diagnostic: ours / limit counting that time", "x",
-               ratios(rate(o), real_lim), digits=3),
-        Figure("diagnostic: our client process CPU time / wall time", "%",
-               [c / s * 100 for c, s in zip(o["cpu"], o["seconds"], strict=True)], digits=1),
-        Figure("diagnostic: emulator process CPU time / wall time (during ours)", "%",
-               [c / s * 100 for c, s in zip(o["emu_cpu"], o["seconds"], strict=True)],
-               digits=1),
+        Figure(
+            "diagnostic: ours / limit counting that time", "x", ratios(rate(o), real_lim), digits=3
+        ),
+        Figure(
+            "diagnostic: our client process CPU time / wall time",
+            "%",
+            [c / s * 100 for c, s in zip(o["cpu"], o["seconds"], strict=True)],
+            digits=1,
+        ),
+        Figure(
+            "diagnostic: emulator process CPU time / wall time (during ours)",
+            "%",
+            [c / s * 100 for c, s in zip(o["emu_cpu"], o["seconds"], strict=True)],
+            digits=1,
+        ),
     ]
     m, r = sec.m, sec.r
     ratio = sec.fig("ours / theoretical limit")
@@ -298,56 +311,56 @@ def _section(
 def run(opts: Options) -> list[Section]:
     """Measure one table and eight tables, ``opts.runs`` interleaved runs each."""
     loads = ((1, 500), (2, 500)) if opts.quick else ((1, 2500), (TABLES, 5000))
-    keys = ("seconds", "cpu", "emu_cpu", "written", "conflicts", "writes", "missing",
-            "conflict_calls", "ratelimit_calls", "other_calls")
+    keys = (
+        "seconds",
+        "cpu",
+        "emu_cpu",
+        "written",
+        "conflicts",
+        "writes",
+        "missing",
+        "conflict_calls",
+        "ratelimit_calls",
+        "other_calls",
+    )
     res: dict[int, dict[str, dict[str, list[float]]]] = {
         tables: {v: {k: [] for k in keys} for v in VARIANTS} for tables, _ in loads
     }
     overhead: list[float] = []
-    seed = seed_file(max(t for t, _ in loads))
-    try:
-        with Emu(
-            None,
-            "--service-time",
-            str(SERVICE),
-            "--service-time-per-record",
-            str(PER_RECORD),
-            seed_path=seed,
-        ) as emu:
-            lc = lark_client(emu)
-            for i in range(opts.runs):
-                overhead.append(asyncio.run(batch_overhead(emu)))
-                log(f"  ingest run {i + 1}/{opts.runs}: per-batch time with service time off "
-                    f"{overhead[-1] * 1000:.0f} ms")
-                for tables, rows in loads:
-                    line = f"  ingest run {i + 1}/{opts.runs}, {tables} table(s):"
-                    for v in VARIANTS:
-                        if v == "ours":
-                            got = asyncio.run(ours(emu, tables, rows))
-                        elif v == "ideal":
-                            got = asyncio.run(ideal(emu, tables, rows))
-                        else:
-                            mode = "seq" if v == "lark_seq" else "gather"
-                            got = asyncio.run(lark(emu, lc, tables, rows, mode))
-                        st = emu.stats()
-                        stored = sum(st["records_stored"].get(table_id(t), 0)
-                                     for t in range(tables))
-                        codes = Counter(got["codes"])
-                        row = res[tables][v]
-                        row["seconds"].append(got["seconds"])
-                        row["cpu"].append(got.get("cpu", 0.0))
-                        row["emu_cpu"].append(got.get("emu_cpu", 0.0))
-                        row["written"].append(got["written"])
-                        row["conflicts"].append(st["total"]["conflicts"])
-                        row["writes"].append(endpoint_requests(st, WRITE))
-                        row["missing"].append(tables * rows - stored)
-                        row["conflict_calls"].append(codes.get(1254291, 0))
-                        row["ratelimit_calls"].append(codes.get(1254290, 0))
-                        row["other_calls"].append(
-                            sum(n for c, n in codes.items() if c not in (0, 1254291, 1254290))
-                        )
-                        line += f" {v} {got['written'] / got['seconds']:.0f} rec/s"
-                    log(line)
-    finally:
-        os.unlink(seed)
+    with write_service_emu(seed_file(max(t for t, _ in loads)), SERVICE, PER_RECORD) as emu:
+        lc = lark_client(emu)
+        for i in range(opts.runs):
+            overhead.append(asyncio.run(batch_overhead(emu)))
+            log(
+                f"  ingest run {i + 1}/{opts.runs}: per-batch time with service time off "
+                f"{overhead[-1] * 1000:.0f} ms"
+            )
+            for tables, rows in loads:
+                line = f"  ingest run {i + 1}/{opts.runs}, {tables} table(s):"
+                for v in VARIANTS:
+                    if v == "ours":
+                        got = asyncio.run(ours(emu, tables, rows))
+                    elif v == "ideal":
+                        got = asyncio.run(ideal(emu, tables, rows))
+                    else:
+                        mode = "seq" if v == "lark_seq" else "gather"
+                        got = asyncio.run(lark(emu, lc, tables, rows, mode))
+                    st = emu.stats()
+                    stored = sum(st["records_stored"].get(table_id(t), 0) for t in range(tables))
+                    codes = Counter(got["codes"])
+                    row = res[tables][v]
+                    row["seconds"].append(got["seconds"])
+                    row["cpu"].append(got.get("cpu", 0.0))
+                    row["emu_cpu"].append(got.get("emu_cpu", 0.0))
+                    row["written"].append(got["written"])
+                    row["conflicts"].append(st["total"]["conflicts"])
+                    row["writes"].append(endpoint_requests(st, WRITE))
+                    row["missing"].append(tables * rows - stored)
+                    row["conflict_calls"].append(codes.get(1254291, 0))
+                    row["ratelimit_calls"].append(codes.get(1254290, 0))
+                    row["other_calls"].append(
+                        sum(n for c, n in codes.items() if c not in (0, 1254291, 1254290))
+                    )
+                    line += f" {v} {got['written'] / got['seconds']:.0f} rec/s"
+                log(line)
     return [_section(tables, rows, res[tables], overhead, opts) for tables, rows in loads]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -38,6 +39,7 @@ __all__ = [
     "resolve_table",
     "run",
     "stderr_console",
+    "table_command_options",
     "table_options",
 ]
 
@@ -166,6 +168,35 @@ def connection(
     return conn
 
 
+def table_command_options(func: Callable[..., T]) -> Callable[..., T]:
+    """Add the connection and table options to a command that works on one table.
+
+    The callback receives ``conn`` (a :class:`Connection` built by
+    :func:`connection`, credentials checked before the callback runs),
+    ``app_token`` and ``table`` instead of the four connection option values.
+
+    Args:
+        func: the command callback.
+
+    Returns:
+        The callback with ``--base-url``, ``--app-id``, ``--app-secret``,
+        ``--redis-url``, ``--app-token`` and ``--table``.
+    """
+
+    @functools.wraps(func)
+    def callback(
+        *,
+        base_url: str | None,
+        app_id: str | None,
+        app_secret: str | None,
+        redis_url: str | None,
+        **params: Any,
+    ) -> T:
+        return func(conn=connection(base_url, app_id, app_secret, redis_url), **params)
+
+    return connection_options(table_options(callback))
+
+
 @contextlib.asynccontextmanager
 async def open_client(conn: Connection, **client_kwargs: Any) -> AsyncIterator[BitableClient]:
     """Open a client for ``conn`` (with a Redis token cache when ``redis_url`` is set).
@@ -202,9 +233,7 @@ async def open_client(conn: Connection, **client_kwargs: Any) -> AsyncIterator[B
             await redis.aclose()
 
 
-async def find_table(
-    client: BitableClient, app_token: str, table: str
-) -> tuple[TableHandle, str]:
+async def find_table(client: BitableClient, app_token: str, table: str) -> tuple[TableHandle, str]:
     """Find a table of an app by id or by name.
 
     API: ``GET /open-apis/bitable/v1/apps/:app_token/tables`` (one listing).

@@ -7,6 +7,7 @@ worker thread before the next page is fetched.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
 import time
@@ -18,14 +19,12 @@ import msgspec
 
 from bitable_async.cli.common import (
     Connection,
-    connection,
-    connection_options,
     make_progress,
     open_client,
     resolve_table,
     run,
     stderr_console,
-    table_options,
+    table_command_options,
 )
 from bitable_async.cli.render import PersonStyle, to_csv_cell, to_json_value
 from bitable_async.cli.sources import format_for
@@ -34,8 +33,7 @@ __all__ = ["export_command"]
 
 
 @click.command("export")
-@connection_options
-@table_options
+@table_command_options
 @click.option(
     "-o",
     "--output",
@@ -65,10 +63,7 @@ __all__ = ["export_command"]
 @click.option("--page-size", type=click.IntRange(1, 500), default=500, show_default=True)
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 def export_command(
-    base_url: str | None,
-    app_id: str | None,
-    app_secret: str | None,
-    redis_url: str | None,
+    conn: Connection,
     app_token: str,
     table: str,
     output: str,
@@ -86,21 +81,29 @@ def export_command(
     attachments their file names, hyperlinks their link; list values are joined
     with --sep in CSV and are arrays in JSONL.
     """
-    conn = connection(base_url, app_id, app_secret, redis_url)
     out_fmt = format_for(output, fmt)
     person_style: PersonStyle = "name" if persons == "name" else "id"
-    if output == "-":
-        out = sys.stdout
-        count = run(
-            _export(conn, app_token, table, out, out_fmt, fields, sep, person_style, record_id,
-                    page_size, progress)
+    with contextlib.ExitStack() as stack:
+        out: IO[str] = (
+            sys.stdout
+            if output == "-"
+            else stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
         )
-    else:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count = run(
-                _export(conn, app_token, table, out, out_fmt, fields, sep, person_style,
-                        record_id, page_size, progress)
+        count = run(
+            _export(
+                conn,
+                app_token,
+                table,
+                out,
+                out_fmt,
+                fields,
+                sep,
+                person_style,
+                record_id,
+                page_size,
+                progress,
             )
+        )
     where = "standard output" if output == "-" else output
     click.echo(f"exported {count} records to {where}", err=True)
 

@@ -24,14 +24,12 @@ import click
 from bitable_async.bulk import BulkAbortedError, BulkProgress, BulkSummary, bulk_insert, bulk_upsert
 from bitable_async.cli.common import (
     Connection,
-    connection,
-    connection_options,
     make_progress,
     open_client,
     resolve_table,
     run,
     stderr_console,
-    table_options,
+    table_command_options,
 )
 from bitable_async.cli.convert import RowConverter, RowRejected, UnknownColumnsError
 from bitable_async.cli.sources import (
@@ -77,8 +75,7 @@ def _tz(name: str) -> tzinfo:
 
 
 @click.command("import")
-@connection_options
-@table_options
+@table_command_options
 @click.argument("source", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "--format",
@@ -109,10 +106,7 @@ def _tz(name: str) -> tzinfo:
 )
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 def import_command(
-    base_url: str | None,
-    app_id: str | None,
-    app_secret: str | None,
-    redis_url: str | None,
+    conn: Connection,
     app_token: str,
     table: str,
     source: str,
@@ -134,10 +128,17 @@ def import_command(
     listed with its line number and reason; the exit status is 1 when rows were
     rejected (unless --allow-rejects).
     """
-    conn = connection(base_url, app_id, app_secret, redis_url)
     in_fmt = format_for(source, fmt)
-    options = _Options(in_fmt, upsert_keys, sep, delimiter, _tz(tz_name), ignore_column,
-                       attachment_tokens, progress)
+    options = _Options(
+        in_fmt,
+        upsert_keys,
+        sep,
+        delimiter,
+        _tz(tz_name),
+        ignore_column,
+        attachment_tokens,
+        progress,
+    )
     if source == "-":
         report = run(_import(conn, app_token, table, stdin_source(), None, options))
     else:
@@ -178,7 +179,10 @@ async def _import(
         handle = await resolve_table(client, app_token, table)
         codec = await handle.records.codec()
         conv = RowConverter(
-            codec, sep=opts.sep, tz=opts.tz, attachment_tokens=opts.attachment_tokens,
+            codec,
+            sep=opts.sep,
+            tz=opts.tz,
+            attachment_tokens=opts.attachment_tokens,
             ignore=opts.ignore,
         )
         csv_reader = None
@@ -230,7 +234,10 @@ async def _import(
             try:
                 if opts.upsert_keys:
                     summary = await bulk_upsert(
-                        handle, rows(), key=opts.upsert_keys, progress=on_progress,
+                        handle,
+                        rows(),
+                        key=opts.upsert_keys,
+                        progress=on_progress,
                         max_failures=sys.maxsize,
                     )
                 else:

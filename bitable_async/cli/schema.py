@@ -10,12 +10,10 @@ from rich.text import Text
 from bitable_async.cli.codegen import attribute_names, model_source, python_type
 from bitable_async.cli.common import (
     Connection,
-    connection,
-    connection_options,
     find_table,
     open_client,
     run,
-    table_options,
+    table_command_options,
 )
 from bitable_async.values.record_codec import RecordCodec
 
@@ -23,8 +21,7 @@ __all__ = ["schema_command"]
 
 
 @click.command("schema")
-@connection_options
-@table_options
+@table_command_options
 @click.option(
     "--model",
     "model",
@@ -36,17 +33,13 @@ __all__ = ["schema_command"]
     "-o", "--output", default="-", metavar="PATH", help="Where to write the model ('-' = stdout)."
 )
 def schema_command(
-    base_url: str | None,
-    app_id: str | None,
-    app_secret: str | None,
-    redis_url: str | None,
+    conn: Connection,
     app_token: str,
     table: str,
     model: str | None,
     output: str,
 ) -> None:
     """Print a table's fields and types, or (--model) a Python record model for it."""
-    conn = connection(base_url, app_id, app_secret, redis_url)
     if model is not None and (not model.isidentifier() or not model[:1].isupper()):
         raise click.BadParameter("expected a class name such as Task", param_hint="--model")
     codec, label = run(_fetch(conn, app_token, table))

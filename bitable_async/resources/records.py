@@ -100,12 +100,6 @@ def _empty(raw: msgspec.Raw) -> bool:
     return len(raw) <= 8 and bytes(raw).strip() in (b"null", b"[]", b"")
 
 
-def _decode_list(codec: RecordCodec, raw: msgspec.Raw) -> list[Record]:
-    if _empty(raw):
-        return []
-    return codec.decode_record_list(raw)
-
-
 def _decode_items(
     codec: RecordCodec, model: ModelCodec[Any] | None, raw: msgspec.Raw, method: str, path: str
 ) -> list[Any]:
@@ -117,11 +111,9 @@ def _decode_items(
     is the server's answer not having the documented shape.
     """
     try:
-        if model is None:
-            return _decode_list(codec, raw)
         if _empty(raw):
             return []
-        return model.decode_record_list(raw)
+        return (model or codec).decode_record_list(raw)
     except msgspec.DecodeError as exc:  # msgspec.ValidationError included
         raise ResponseDecodeError(
             f"the records in the response do not have the documented shape: {exc}",
